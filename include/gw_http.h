@@ -1,0 +1,89 @@
+/*
+ * gw_http.h - internals shared by the libmicrohttpd adapter and the route
+ * handlers. Not a public API.
+ *
+ * One gw_request lives from the first call of the access handler for a
+ * request to MHD's completion callback; it owns the buffered body and a
+ * runtime reference. Handlers answer with exactly one gw_respond_* call.
+ */
+#ifndef GW_HTTP_H
+#define GW_HTTP_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include <microhttpd.h>
+
+#include "gw_claims.h"
+#include "gw_error.h"
+#include "gw_neo4j.h"
+#include "gw_route.h"
+#include "gw_runtime.h"
+
+#define GW_REQUEST_ID_MAX 64
+
+typedef struct gw_server_state {
+    gw_neo4j_pool *pool;
+    volatile int draining;
+} gw_server_state;
+
+typedef struct gw_request {
+    struct MHD_Connection *connection;
+    gw_server_state *server;
+    gw_runtime *runtime; /* reference held for the request's lifetime */
+    gw_route route;
+    const char *method;
+    char request_id[GW_REQUEST_ID_MAX + 1];
+    struct timespec started;
+
+    char *body;
+    size_t body_len;
+    size_t body_cap;
+    int body_too_large;
+
+    int responded;
+    int status;
+    size_t response_bytes;
+    char code[128]; /* error code in the access log; "" on success */
+
+    gw_claims claims;
+    int authenticated;
+    char client_id[GW_CLAIMS_SUB_MAX + 1];
+    char database[GW_DB_NAME_MAX + 1];
+    const char *mode;
+    long neo4j_us;
+} gw_request;
+
+/* Sends `err` as {"errors":[{"code","message"}]} with the matching status
+ * and headers (WWW-Authenticate, Retry-After, Allow). `message` may be
+ * NULL for gw_strerror's text. */
+void gw_respond_error(gw_request *req, gw_err err, const char *message);
+
+/* Sends an error of POST /token in RFC 6749 5.2 form, with the errors
+ * array beside it. */
+void gw_respond_oauth_error(gw_request *req, gw_err err, const char *message);
+
+/* Sends `body` (ownership taken: released with free()) with `status`. */
+void gw_respond_body(gw_request *req, int status, char *body, size_t len, const char *content_type,
+                     int no_store);
+
+/* Sends a JSON value (reference stolen). */
+void gw_respond_json(gw_request *req, int status, json_t *value, int no_store);
+
+/* Handlers, called once the whole body is buffered. */
+void gw_handle_token(gw_request *req);
+void gw_handle_query(gw_request *req);
+void gw_handle_health(gw_request *req);
+void gw_handle_ready(gw_request *req);
+
+/* Verifies the bearer token of `req` before its body is read. Returns 0
+ * when authenticated, or -1 after an error response was queued. */
+int gw_authenticate(gw_request *req);
+
+/* Returns the value of header `name` (case-insensitive), or NULL. */
+const char *gw_header(gw_request *req, const char *name);
+
+/* Returns how many times header `name` occurs. */
+int gw_header_count(gw_request *req, const char *name);
+
+#endif

@@ -1,0 +1,44 @@
+/*
+ * gw_query_request.h - validation of query requests and the body sent to
+ * Neo4j's Query API.
+ *
+ * Pure: JSON text in, validated request out. Accepted fields are those of
+ * Neo4j's Query API (statement, parameters, bookmarks, includeCounters,
+ * accessMode) plus "database" on POST /query. Anything else is rejected, so
+ * a client cannot smuggle options such as impersonatedUser past the gateway.
+ *
+ * Ownership: gw_query_request owns `body` (a jansson reference); release
+ * with gw_query_request_clear.
+ */
+#ifndef GW_QUERY_REQUEST_H
+#define GW_QUERY_REQUEST_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "gw_config.h"
+#include "gw_error.h"
+
+typedef struct gw_query_request {
+    json_t *body; /* the validated request object, edited in place */
+    char database[GW_DB_NAME_MAX + 1];
+    gw_mode requested_mode; /* GW_MODE_READ unless accessMode asks to write */
+} gw_query_request;
+
+/* Parses `text`. `path_database` is the database from the URL path, or
+ * NULL on POST /query, where the body's "database" or `default_database`
+ * applies. Errors are GW_ERR_INVALID_REQUEST with a message naming the
+ * field (never its value). */
+gw_err gw_query_request_parse(const char *text, size_t len, const char *path_database,
+                              const char *default_database, gw_query_request *out,
+                              gw_error_detail *err);
+
+/* Serialises the body for Neo4j with accessMode set to `mode`. Returns a
+ * new buffer (release with free()) and its length, or NULL when out of
+ * memory. */
+char *gw_query_request_neo4j_body(gw_query_request *req, gw_mode mode, size_t *len);
+
+void gw_query_request_clear(gw_query_request *req);
+
+#endif

@@ -1,0 +1,168 @@
+/* handler_query.c - POST /query and POST /db/{database}/query/v2. */
+#include "gw_http.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "gw_log.h"
+#include "gw_neo4j_result.h"
+#include "gw_query_request.h"
+
+#define MEDIA_JSON "application/json"
+#define MEDIA_TYPED "application/vnd.neo4j.query"
+
+/* Returns MEDIA_JSON or MEDIA_TYPED when `value` names one of them
+ * (parameters such as charset are allowed), else NULL. */
+static const char *match_media(const char *value)
+{
+    static const char *const known[] = {MEDIA_JSON, MEDIA_TYPED};
+
+    for (size_t i = 0; i < 2; i++) {
+        size_t n = strlen(known[i]);
+
+        if (strncasecmp(value, known[i], n) == 0 && (value[n] == '\0' || value[n] == ';' || value[n] == ' '))
+            return known[i];
+    }
+    return NULL;
+}
+
+/* Picks the response media type from Accept: the first of our two types
+ * that is listed, or JSON for a missing header and wildcards. */
+static const char *choose_accept(const char *accept)
+{
+    const char *p = accept;
+
+    if (!accept || accept[0] == '\0')
+        return MEDIA_JSON;
+    while (*p) {
+        const char *media;
+
+        while (*p == ' ' || *p == ',')
+            p++;
+        if (!*p)
+            break;
+        if ((media = match_media(p)) != NULL)
+            return media;
+        if (strncmp(p, "*/*", 3) == 0 || strncasecmp(p, "application/*", 13) == 0)
+            return MEDIA_JSON;
+        p = strchr(p, ',');
+        if (!p)
+            break;
+    }
+    return NULL;
+}
+
+/* Sends Neo4j's error list unchanged: {"errors": <Neo4j's array>}. */
+static void respond_neo4j_errors(gw_request *req, const gw_neo4j_response *resp, const gw_neo4j_outcome *outcome,
+                                 int status)
+{
+    static const char head[] = "{\"errors\":";
+    size_t len = sizeof head - 1 + outcome->errors_length + 1;
+    char *body = malloc(len + 1);
+
+    snprintf(req->code, sizeof req->code, "%s", outcome->code);
+    if (!body) {
+        gw_respond_error(req, GW_ERR_NOMEM, NULL);
+        return;
+    }
+    memcpy(body, head, sizeof head - 1);
+    memcpy(body + sizeof head - 1, resp->body + outcome->errors_offset, outcome->errors_length);
+    body[len - 1] = '}';
+    body[len] = '\0';
+    gw_respond_body(req, status, body, len, "application/json", 0);
+}
+
+void gw_handle_query(gw_request *req)
+{
+    const gw_runtime *rt = req->runtime;
+    int passthrough = req->route.id == GW_ROUTE_DB_QUERY;
+    const char *content_type = gw_header(req, "Content-Type");
+    const char *request_media, *response_media;
+    gw_query_request qreq = {0};
+    gw_neo4j_request nreq = {0};
+    gw_neo4j_response resp = {0};
+    gw_neo4j_outcome outcome;
+    gw_error_detail detail;
+    gw_mode mode;
+    char *neo4j_body = NULL;
+    size_t neo4j_body_len = 0;
+    gw_err rc;
+
+    request_media = content_type ? match_media(content_type) : NULL;
+    if (!request_media) {
+        gw_respond_error(req, GW_ERR_UNSUPPORTED_MEDIA_TYPE,
+                         "send the body as application/json (or application/vnd.neo4j.query)");
+        return;
+    }
+    response_media = choose_accept(gw_header(req, "Accept"));
+    if (!response_media) {
+        gw_respond_error(req, GW_ERR_NOT_ACCEPTABLE,
+                         "this endpoint answers application/json or application/vnd.neo4j.query");
+        return;
+    }
+
+    rc = gw_query_request_parse(req->body ? req->body : "", req->body_len, passthrough ? req->route.database : NULL,
+                                rt->config->neo4j_database, &qreq, &detail);
+    if (rc != GW_OK) {
+        gw_respond_error(req, rc, detail.message);
+        return;
+    }
+    snprintf(req->database, sizeof req->database, "%s", qreq.database);
+
+    if (!gw_claims_allow_database(&req->claims, qreq.database)) {
+        gw_respond_error(req, GW_ERR_INSUFFICIENT_SCOPE, "the access token does not allow this database");
+        goto out;
+    }
+    if (qreq.requested_mode == GW_MODE_WRITE && req->claims.mode != GW_MODE_WRITE) {
+        gw_respond_error(req, GW_ERR_INSUFFICIENT_SCOPE, "the access token allows reads only");
+        goto out;
+    }
+    /* Neo4j enforces read-only itself when it gets accessMode Read; the
+     * gateway never guesses from the statement text. */
+    mode = qreq.requested_mode;
+    req->mode = gw_mode_name(mode);
+
+    neo4j_body = gw_query_request_neo4j_body(&qreq, mode, &neo4j_body_len);
+    if (!neo4j_body) {
+        gw_respond_error(req, GW_ERR_NOMEM, NULL);
+        goto out;
+    }
+    nreq.database = qreq.database;
+    nreq.body = neo4j_body;
+    nreq.body_len = neo4j_body_len;
+    nreq.mode = mode;
+    nreq.content_type = request_media;
+    nreq.accept = response_media;
+
+    rc = gw_neo4j_execute(req->server->pool, &nreq, &resp, &detail);
+    req->neo4j_us = resp.elapsed_us;
+    if (rc != GW_OK) {
+        gw_log_event(GW_LOG_WARN, "neo4j request failed",
+                     json_pack("{s:s, s:s, s:s, s:s}", "request_id", req->request_id, "code", gw_err_code(rc),
+                               "db", req->database, "detail", detail.message));
+        gw_respond_error(req, rc, detail.message);
+        goto out;
+    }
+
+    gw_neo4j_inspect(resp.status, resp.body, resp.len, &outcome);
+    if (outcome.success) {
+        /* Neo4j's body goes out unchanged, without a copy. */
+        gw_respond_body(req, passthrough ? outcome.passthrough_status : 200, resp.body, resp.len,
+                        resp.content_type, 0);
+        resp.body = NULL;
+    } else if (outcome.errors_length > 0 && outcome.err == GW_OK) {
+        respond_neo4j_errors(req, &resp, &outcome, passthrough ? outcome.passthrough_status : outcome.status);
+    } else {
+        gw_log_event(GW_LOG_ERROR, "neo4j response unusable",
+                     json_pack("{s:s, s:s, s:i, s:s}", "request_id", req->request_id, "code",
+                               gw_err_code(outcome.err), "neo4j_status", (int)resp.status, "neo4j_code", outcome.code));
+        gw_respond_error(req, outcome.err, NULL);
+    }
+
+out:
+    gw_neo4j_response_clear(&resp);
+    free(neo4j_body);
+    gw_query_request_clear(&qreq);
+}

@@ -1,0 +1,146 @@
+/* query_request.c - query request validation (see gw_query_request.h). */
+#include "gw_query_request.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static gw_err check_mode(const json_t *value, gw_mode *out, gw_error_detail *err)
+{
+    const char *text;
+
+    if (!json_is_string(value))
+        return gw_error_set(err, GW_ERR_INVALID_REQUEST, "field 'accessMode' must be \"read\" or \"write\"");
+    text = json_string_value(value);
+    if (strcasecmp(text, "read") == 0)
+        *out = GW_MODE_READ;
+    else if (strcasecmp(text, "write") == 0)
+        *out = GW_MODE_WRITE;
+    else
+        return gw_error_set(err, GW_ERR_INVALID_REQUEST, "field 'accessMode' must be \"read\" or \"write\"");
+    return GW_OK;
+}
+
+static gw_err check_bookmarks(const json_t *value, gw_error_detail *err)
+{
+    size_t i;
+    const json_t *item;
+
+    if (!json_is_array(value))
+        return gw_error_set(err, GW_ERR_INVALID_REQUEST, "field 'bookmarks' must be an array of strings");
+    json_array_foreach(value, i, item) {
+        if (!json_is_string(item))
+            return gw_error_set(err, GW_ERR_INVALID_REQUEST,
+                                "field 'bookmarks' must be an array of strings (item %zu is not)", i);
+    }
+    return GW_OK;
+}
+
+static gw_err check_field(const char *key, const json_t *value, int allow_database,
+                          gw_query_request *out, gw_error_detail *err)
+{
+    if (strcmp(key, "statement") == 0) {
+        if (!json_is_string(value) || json_string_length(value) == 0)
+            return gw_error_set(err, GW_ERR_INVALID_REQUEST, "field 'statement' must be a non-empty string");
+        return GW_OK;
+    }
+    if (strcmp(key, "parameters") == 0) {
+        if (!json_is_object(value))
+            return gw_error_set(err, GW_ERR_INVALID_REQUEST, "field 'parameters' must be a JSON object");
+        return GW_OK;
+    }
+    if (strcmp(key, "bookmarks") == 0)
+        return check_bookmarks(value, err);
+    if (strcmp(key, "includeCounters") == 0) {
+        if (!json_is_boolean(value))
+            return gw_error_set(err, GW_ERR_INVALID_REQUEST, "field 'includeCounters' must be true or false");
+        return GW_OK;
+    }
+    if (strcmp(key, "accessMode") == 0)
+        return check_mode(value, &out->requested_mode, err);
+    if (allow_database && strcmp(key, "database") == 0) {
+        if (!json_is_string(value) || !gw_database_name_valid(json_string_value(value)))
+            return gw_error_set(err, GW_ERR_INVALID_REQUEST,
+                                "field 'database' must be a database name of 1..%d letters, digits, "
+                                "'.', '-' or '_'", GW_DB_NAME_MAX);
+        strcpy(out->database, json_string_value(value));
+        return GW_OK;
+    }
+    if (strcmp(key, "impersonatedUser") == 0)
+        return gw_error_set(err, GW_ERR_INVALID_REQUEST,
+                            "field 'impersonatedUser' is not allowed through the gateway");
+    return gw_error_set(err, GW_ERR_INVALID_REQUEST,
+                        "unknown field '%.64s'; allowed: statement, parameters, bookmarks, includeCounters, "
+                        "accessMode%s", key, allow_database ? ", database" : "");
+}
+
+gw_err gw_query_request_parse(const char *text, size_t len, const char *path_database,
+                              const char *default_database, gw_query_request *out,
+                              gw_error_detail *err)
+{
+    json_error_t jerr;
+    const char *key;
+    json_t *value;
+    gw_err rc;
+
+    memset(out, 0, sizeof *out);
+    out->requested_mode = GW_MODE_READ;
+
+    if (len == 0)
+        return gw_error_set(err, GW_ERR_INVALID_REQUEST,
+                            "the request body is empty; send {\"statement\": \"...\"}");
+    /* Duplicate keys are rejected so the gateway and Neo4j can never read
+     * different values from one body. */
+    out->body = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
+    if (!out->body)
+        return gw_error_set(err, GW_ERR_INVALID_REQUEST, "the body is not valid JSON (line %d, column %d): %s",
+                            jerr.line, jerr.column, jerr.text);
+    if (!json_is_object(out->body)) {
+        rc = gw_error_set(err, GW_ERR_INVALID_REQUEST, "the body must be a JSON object with a 'statement' field");
+        goto fail;
+    }
+
+    json_object_foreach(out->body, key, value) {
+        rc = check_field(key, value, path_database == NULL, out, err);
+        if (rc != GW_OK)
+            goto fail;
+    }
+    if (!json_object_get(out->body, "statement")) {
+        rc = gw_error_set(err, GW_ERR_INVALID_REQUEST, "field 'statement' is missing");
+        goto fail;
+    }
+
+    if (path_database) {
+        if (!gw_database_name_valid(path_database)) {
+            rc = gw_error_set(err, GW_ERR_INVALID_REQUEST, "the database name in the path is invalid");
+            goto fail;
+        }
+        strcpy(out->database, path_database);
+    } else if (out->database[0] == '\0') {
+        strcpy(out->database, default_database);
+    }
+    json_object_del(out->body, "database");
+    return GW_OK;
+
+fail:
+    gw_query_request_clear(out);
+    return rc;
+}
+
+char *gw_query_request_neo4j_body(gw_query_request *req, gw_mode mode, size_t *len)
+{
+    char *text;
+
+    if (json_object_set_new(req->body, "accessMode", json_string(mode == GW_MODE_WRITE ? "Write" : "Read")) != 0)
+        return NULL;
+    text = json_dumps(req->body, JSON_COMPACT);
+    if (text)
+        *len = strlen(text);
+    return text;
+}
+
+void gw_query_request_clear(gw_query_request *req)
+{
+    json_decref(req->body);
+    memset(req, 0, sizeof *req);
+}
