@@ -80,7 +80,10 @@ integration: $(BUILD)/cypher-gateway
 integration-asan: $(SAN)/cypher-gateway
 	tests/integration/run.sh $(SAN)/cypher-gateway
 
-test: unit unit-asan integration integration-asan
+# One Neo4j start serves both builds of the integration suite.
+test: deps
+	@$(MAKE) --no-print-directory unit unit-asan $(BUILD)/cypher-gateway $(SAN)/cypher-gateway
+	tests/integration/run.sh $(BUILD)/cypher-gateway $(SAN)/cypher-gateway
 
 deps:
 	@scripts/deps.sh
