@@ -74,6 +74,9 @@ typedef struct gw_config {
     /* ssm (used when any reference is ssm:) */
     char *ssm_region;   /* NULL: AWS_REGION / AWS_DEFAULT_REGION */
     char *ssm_endpoint; /* NULL: derived from the region */
+    int ssm_max_attempts;   /* attempts per GetParameters request, the first included */
+    long ssm_base_delay_ms; /* cap of the first retry delay; doubles per retry */
+    long ssm_max_delay_ms;  /* cap of any one retry delay */
 
     gw_client_config *clients;
     size_t n_clients;

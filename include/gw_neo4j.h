@@ -14,6 +14,12 @@
  * connection; a write whose body was sent is never retried (its outcome is
  * unknown: GW_ERR_NEO4J_WRITE_OUTCOME_UNKNOWN).
  *
+ * Time budget: a request that runs past request_timeout_ms fails with
+ * GW_ERR_NEO4J_TIMEOUT, and when it carries a request id the pool then
+ * terminates its transaction on the server (SHOW TRANSACTIONS ... TERMINATE
+ * TRANSACTIONS, matched on the request id parameter), so the query does not
+ * keep running after the client got its 504.
+ *
  * Ownership: the pool owns its handles and a copy of the credentials, wiped
  * on replacement and on destroy. gw_neo4j_response.body is new memory the
  * caller releases with free().
@@ -27,6 +33,10 @@
 #include "gw_error.h"
 
 typedef struct gw_neo4j_pool gw_neo4j_pool;
+
+/* Parameter name that carries a request's id in its Neo4j transaction. */
+#define GW_NEO4J_REQUEST_ID_PARAMETER "cypher_gateway_request_id"
+
 
 typedef struct gw_neo4j_settings {
     const char *url;     /* base URL, no trailing slash; borrowed during create */
@@ -56,6 +66,7 @@ typedef struct gw_neo4j_request {
     gw_mode mode;             /* decides whether a failed attempt may be retried */
     const char *content_type; /* NULL: application/json */
     const char *accept;       /* NULL: application/json */
+    const char *request_id;   /* value of the request id parameter; NULL: none */
 } gw_neo4j_request;
 
 typedef struct gw_neo4j_response {

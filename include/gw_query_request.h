@@ -19,6 +19,7 @@
 
 #include "gw_config.h"
 #include "gw_error.h"
+#include "gw_neo4j.h"
 
 typedef struct gw_query_request {
     json_t *body; /* the validated request object, edited in place */
@@ -34,10 +35,17 @@ gw_err gw_query_request_parse(const char *text, size_t len, const char *path_dat
                               const char *default_database, gw_query_request *out,
                               gw_error_detail *err);
 
-/* Serialises the body for Neo4j with accessMode set to `mode`. Returns a
- * new buffer (release with free()) and its length, or NULL when out of
- * memory. */
-char *gw_query_request_neo4j_body(gw_query_request *req, gw_mode mode, size_t *len);
+/* Name of the parameter that carries the gateway's request id to Neo4j.
+ * Cypher ignores unused parameters, and SHOW TRANSACTIONS lists them, so
+ * the gateway can find and terminate a query that ran out of time. */
+#define GW_REQUEST_ID_PARAMETER GW_NEO4J_REQUEST_ID_PARAMETER
+
+/* Serialises the body for Neo4j with accessMode set to `mode` and
+ * `request_id` added as parameter GW_REQUEST_ID_PARAMETER (typed JSON form
+ * when `typed` is nonzero). Returns a new buffer (release with free()) and
+ * its length, or NULL when out of memory. */
+char *gw_query_request_neo4j_body(gw_query_request *req, gw_mode mode, const char *request_id, int typed,
+                                  size_t *len);
 
 void gw_query_request_clear(gw_query_request *req);
 

@@ -85,6 +85,9 @@ static const field log_fields[] = {
 static const field ssm_fields[] = {
     FIELD("region", FIELD_STRING, ssm_region, 0, 0),
     FIELD("endpoint", FIELD_STRING, ssm_endpoint, 0, 0),
+    FIELD("max_attempts", FIELD_INT, ssm_max_attempts, 1, 20),
+    FIELD("base_delay_ms", FIELD_LONG, ssm_base_delay_ms, 1, 60000),
+    FIELD("max_delay_ms", FIELD_LONG, ssm_max_delay_ms, 1, 300000),
 };
 
 #define SECTION(n, f) {n, f, sizeof f / sizeof f[0]}
@@ -528,6 +531,9 @@ static void apply_defaults(gw_config *c)
     c->jwt_ttl_s = 900;
     c->jwt_leeway_s = 30;
     c->jwt_max_token_bytes = 8192;
+    c->ssm_max_attempts = 8;
+    c->ssm_base_delay_ms = 100;
+    c->ssm_max_delay_ms = 5000;
 }
 
 static gw_err finish_defaults(gw_config *c)
@@ -571,6 +577,9 @@ static gw_err validate(parse_ctx *ctx, const yaml_node_t *root)
         strcmp(c->log_level, "error"))
         return fail_at(ctx, root, "key 'log.level' must be debug, info, warn or error, got '%.16s'",
                        c->log_level);
+    if (c->ssm_base_delay_ms > c->ssm_max_delay_ms)
+        return fail_at(ctx, root, "key 'ssm.base_delay_ms' (%ld) must not exceed 'ssm.max_delay_ms' (%ld)",
+                       c->ssm_base_delay_ms, c->ssm_max_delay_ms);
     return GW_OK;
 }
 

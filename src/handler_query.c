@@ -6,6 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/rand.h>
+
 #include "gw_log.h"
 #include "gw_neo4j_result.h"
 #include "gw_query_request.h"
@@ -54,6 +56,18 @@ static const char *choose_accept(const char *accept)
     return NULL;
 }
 
+static int make_tag(char *out, size_t size)
+{
+    unsigned char raw[12];
+
+    if (size < 2 * sizeof raw + 4 || RAND_bytes(raw, sizeof raw) != 1)
+        return -1;
+    memcpy(out, "gw-", 3);
+    for (size_t i = 0; i < sizeof raw; i++)
+        snprintf(out + 3 + 2 * i, 3, "%02x", raw[i]);
+    return 0;
+}
+
 /* Sends Neo4j's error list unchanged: {"errors": <Neo4j's array>}. */
 static void respond_neo4j_errors(gw_request *req, const gw_neo4j_response *resp, const gw_neo4j_outcome *outcome,
                                  int status)
@@ -88,6 +102,7 @@ void gw_handle_query(gw_request *req)
     gw_mode mode;
     char *neo4j_body = NULL;
     size_t neo4j_body_len = 0;
+    char tag[40];
     gw_err rc;
 
     request_media = content_type ? match_media(content_type) : NULL;
@@ -124,7 +139,14 @@ void gw_handle_query(gw_request *req)
     mode = qreq.requested_mode;
     req->mode = gw_mode_name(mode);
 
-    neo4j_body = gw_query_request_neo4j_body(&qreq, mode, &neo4j_body_len);
+    /* A fresh random tag, not the client's X-Request-Id, marks the query in
+     * Neo4j, so no client can name another client's query for termination. */
+    if (make_tag(tag, sizeof tag) != 0) {
+        gw_respond_error(req, GW_ERR_INTERNAL, NULL);
+        goto out;
+    }
+    neo4j_body = gw_query_request_neo4j_body(&qreq, mode, tag, strcmp(request_media, MEDIA_TYPED) == 0,
+                                             &neo4j_body_len);
     if (!neo4j_body) {
         gw_respond_error(req, GW_ERR_NOMEM, NULL);
         goto out;
@@ -135,6 +157,7 @@ void gw_handle_query(gw_request *req)
     nreq.mode = mode;
     nreq.content_type = request_media;
     nreq.accept = response_media;
+    nreq.request_id = tag;
 
     rc = gw_neo4j_execute(req->server->pool, &nreq, &resp, &detail);
     req->neo4j_us = resp.elapsed_us;

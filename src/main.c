@@ -26,6 +26,7 @@
 #include "gw_neo4j.h"
 #include "gw_runtime.h"
 #include "gw_secret_hash.h"
+#include "gw_ssm.h"
 
 #ifndef GW_VERSION
 #define GW_VERSION "0.1.0"
@@ -82,6 +83,7 @@ static void log_config_error(const char *msg, gw_err rc, const gw_error_detail *
 static gw_err load_runtime(const char *path, gw_runtime **out, gw_error_detail *detail)
 {
     gw_config *config = NULL;
+    gw_ssm_fetch_ctx fetch_ctx;
     gw_log_level level;
     gw_err rc;
 
@@ -90,7 +92,13 @@ static gw_err load_runtime(const char *path, gw_runtime **out, gw_error_detail *
         return rc;
     if (gw_log_level_parse(config->log_level, &level) == 0)
         gw_log_set_level(level);
-    return gw_runtime_create(config, gw_secret_fetch_local, NULL, out, detail);
+
+    /* env: and file: references resolve locally; AWS is contacted only when
+     * the configuration has an ssm: reference. The credentials cache is
+     * process-wide, so reloads reuse credentials that are still fresh. */
+    fetch_ctx.config = config;
+    fetch_ctx.credentials = gw_aws_credentials_default_provider();
+    return gw_runtime_create(config, gw_secret_fetch_with_ssm, &fetch_ctx, out, detail);
 }
 
 static int cmd_hash_secret(int argc, char **argv)

@@ -35,6 +35,11 @@ struct gw_neo4j_pool {
 
     char *auth_header; /* "Authorization: Basic ...", guarded by lock, wiped on replace */
     size_t auth_header_len;
+
+    /* A separate connection for terminating timed-out queries, so it works
+     * even when every slot is busy. */
+    pthread_mutex_t control_lock;
+    slot control;
 };
 
 /* Per-request state handed to libcurl callbacks. */
@@ -151,6 +156,13 @@ gw_err gw_neo4j_pool_create(const gw_neo4j_settings *settings, gw_neo4j_pool **o
     pthread_cond_init(&pool->freed, &attr);
     pthread_condattr_destroy(&attr);
 
+    pthread_mutex_init(&pool->control_lock, NULL);
+    if (setup_handle(pool, &pool->control) != 0) {
+        gw_neo4j_pool_destroy(pool);
+        return gw_error_set(err, GW_ERR_NOMEM, "cannot create the libcurl control handle");
+    }
+    curl_easy_setopt(pool->control.easy, CURLOPT_TIMEOUT_MS, 3000L);
+
     for (int i = 0; i < settings->size; i++) {
         if (setup_handle(pool, &pool->slots[i]) != 0) {
             gw_neo4j_pool_destroy(pool);
@@ -169,6 +181,10 @@ void gw_neo4j_pool_destroy(gw_neo4j_pool *pool)
     for (int i = 0; i < pool->settings.size; i++) {
         if (pool->slots[i].easy)
             curl_easy_cleanup(pool->slots[i].easy);
+    }
+    if (pool->control.easy) {
+        curl_easy_cleanup(pool->control.easy);
+        pthread_mutex_destroy(&pool->control_lock);
     }
     if (pool->auth_header) {
         OPENSSL_cleanse(pool->auth_header, pool->auth_header_len);
@@ -331,6 +347,68 @@ static gw_err classify_failure(CURLcode code, const transfer *t, const gw_neo4j_
     return gw_error_set(err, GW_ERR_NEO4J_UNAVAILABLE, "cannot reach Neo4j: %s", why);
 }
 
+/*
+ * Terminates the server-side transaction of a request that timed out.
+ * Closing the HTTP connection does not stop a query in Neo4j 5.26, and
+ * the Query API has no per-request timeout there, so the transaction is
+ * found by the request id parameter and terminated in one statement.
+ */
+static void terminate_timed_out(gw_neo4j_pool *pool, const gw_neo4j_request *req)
+{
+    static const char statement[] =
+        "SHOW TRANSACTIONS YIELD transactionId, parameters "
+        "WHERE parameters." GW_NEO4J_REQUEST_ID_PARAMETER " = $id "
+        "TERMINATE TRANSACTIONS transactionId YIELD transactionId AS terminated RETURN count(terminated) AS n";
+    gw_neo4j_request control = {0};
+    struct curl_slist *headers = NULL;
+    transfer t;
+    json_t *body_json;
+    char *body = NULL;
+    CURLcode code = CURLE_OK;
+    long status = 0;
+    json_t *answer = NULL;
+    json_int_t terminated = -1;
+
+    memset(&t, 0, sizeof t);
+    t.max = 64 * 1024;
+    body_json = json_pack("{s:s, s:{s:s}}", "statement", statement, "parameters", "id", req->request_id);
+    body = body_json ? json_dumps(body_json, JSON_COMPACT) : NULL;
+    json_decref(body_json);
+    control.content_type = NULL;
+    headers = body ? build_headers(pool, &control) : NULL;
+    if (!headers)
+        goto out;
+
+    pthread_mutex_lock(&pool->control_lock);
+    snprintf(pool->control.url, sizeof pool->control.url, "%s/db/%s/query/v2", pool->base_url, req->database);
+    curl_easy_setopt(pool->control.easy, CURLOPT_URL, pool->control.url);
+    curl_easy_setopt(pool->control.easy, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(pool->control.easy, CURLOPT_WRITEDATA, &t);
+    curl_easy_setopt(pool->control.easy, CURLOPT_POSTFIELDS, body);
+    code = curl_easy_perform(pool->control.easy);
+    curl_easy_getinfo(pool->control.easy, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_setopt(pool->control.easy, CURLOPT_HTTPHEADER, NULL);
+    curl_easy_setopt(pool->control.easy, CURLOPT_POSTFIELDS, NULL);
+    curl_easy_setopt(pool->control.easy, CURLOPT_WRITEDATA, NULL);
+    pthread_mutex_unlock(&pool->control_lock);
+
+    if (code == CURLE_OK && t.buf) {
+        answer = json_loadb(t.buf, t.len, 0, NULL);
+        json_unpack(answer, "{s:{s:[[I]]}}", "data", "values", &terminated);
+    }
+
+out:
+    gw_log_event(terminated >= 0 ? GW_LOG_INFO : GW_LOG_ERROR,
+                 terminated >= 0 ? "terminated timed-out transaction" : "could not terminate timed-out transaction",
+                 json_pack("{s:s, s:s, s:I, s:i, s:s}", "neo4j_tag", req->request_id, "db", req->database,
+                           "terminated", terminated, "neo4j_status", (int)status, "curl_error",
+                           curl_easy_strerror(code)));
+    json_decref(answer);
+    free_headers(headers);
+    free(body);
+    free(t.buf);
+}
+
 gw_err gw_neo4j_execute(gw_neo4j_pool *pool, const gw_neo4j_request *req,
                         gw_neo4j_response *out, gw_error_detail *err)
 {
@@ -404,6 +482,8 @@ gw_err gw_neo4j_execute(gw_neo4j_pool *pool, const gw_neo4j_request *req,
 
     if (code != CURLE_OK) {
         rc = classify_failure(code, &t, req, s->curl_error, req->database, err);
+        if (rc == GW_ERR_NEO4J_TIMEOUT && req->request_id)
+            terminate_timed_out(pool, req);
         goto out;
     }
 

@@ -131,6 +131,16 @@ int gw_neo4j_status_for_code(const char *code)
     return 502;
 }
 
+/* Scans every top-level member of `text`. Returns 1 when the object is
+ * complete, -1 otherwise. A raw key can never be a lone '"', so the search
+ * below never stops at a match. */
+static int scan_top_level(const char *text, size_t len)
+{
+    size_t offset, length;
+
+    return gw_json_find_top_level(text, len, "\"", &offset, &length);
+}
+
 /* Reads the first error's code from the errors array text. */
 static int first_error_code(const char *text, size_t len, char *code, size_t cap)
 {
@@ -191,6 +201,9 @@ void gw_neo4j_inspect(long http_status, const char *body, size_t len, gw_neo4j_o
                 out->passthrough_status = out->status;
             return;
         }
+        /* The search stopped at the empty "errors" array; what follows it
+         * must be complete too. */
+        where = scan_top_level(body, len);
     }
     if (where < 0 || http_status < 200 || http_status >= 300) {
         out->err = GW_ERR_NEO4J_BAD_RESPONSE;

@@ -47,6 +47,9 @@ static gw_err check_field(const char *key, const json_t *value, int allow_databa
     if (strcmp(key, "parameters") == 0) {
         if (!json_is_object(value))
             return gw_error_set(err, GW_ERR_INVALID_REQUEST, "field 'parameters' must be a JSON object");
+        if (json_object_get(value, GW_REQUEST_ID_PARAMETER))
+            return gw_error_set(err, GW_ERR_INVALID_REQUEST,
+                                "parameter name '" GW_REQUEST_ID_PARAMETER "' is reserved by the gateway");
         return GW_OK;
     }
     if (strcmp(key, "bookmarks") == 0)
@@ -127,11 +130,22 @@ fail:
     return rc;
 }
 
-char *gw_query_request_neo4j_body(gw_query_request *req, gw_mode mode, size_t *len)
+char *gw_query_request_neo4j_body(gw_query_request *req, gw_mode mode, const char *request_id, int typed,
+                                  size_t *len)
 {
+    json_t *parameters = json_object_get(req->body, "parameters");
+    json_t *id_value;
     char *text;
 
     if (json_object_set_new(req->body, "accessMode", json_string(mode == GW_MODE_WRITE ? "Write" : "Read")) != 0)
+        return NULL;
+    if (!parameters) {
+        parameters = json_object();
+        if (json_object_set_new(req->body, "parameters", parameters) != 0)
+            return NULL;
+    }
+    id_value = typed ? json_pack("{s:s, s:s}", "$type", "String", "_value", request_id) : json_string(request_id);
+    if (json_object_set_new(parameters, GW_REQUEST_ID_PARAMETER, id_value) != 0)
         return NULL;
     text = json_dumps(req->body, JSON_COMPACT);
     if (text)

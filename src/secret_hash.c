@@ -36,11 +36,11 @@ gw_err gw_secret_hash_parse(const char *text, size_t len, gw_secret_hash *out, g
     size_t lens[4];
     size_t n = 0;
     const char *p = text, *end = text + len;
+    const char *sep = NULL;
 
     memset(out, 0, sizeof *out);
     while (n < 4) {
-        const char *sep = memchr(p, '$', (size_t)(end - p));
-
+        sep = memchr(p, '$', (size_t)(end - p));
         fields[n] = p;
         lens[n] = sep ? (size_t)(sep - p) : (size_t)(end - p);
         n++;
@@ -48,7 +48,8 @@ gw_err gw_secret_hash_parse(const char *text, size_t len, gw_secret_hash *out, g
             break;
         p = sep + 1;
     }
-    if (p < end && n == 4 && memchr(p, '$', (size_t)(end - p)))
+    /* A separator after the fourth field starts a fifth one. */
+    if (sep)
         return gw_error_set(err, GW_ERR_CONFIG, "invalid client secret hash: %s", format_help);
 
     if (n == 3 && lens[0] == 6 && memcmp(fields[0], "sha256", 6) == 0) {

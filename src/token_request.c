@@ -48,6 +48,8 @@ long gw_form_decode(const char *in, size_t len, char *out, size_t cap)
             return -1;
         out[n++] = c;
     }
+    if (n >= cap)
+        return -1; /* no room for the NUL, only possible when cap is 0 */
     out[n] = '\0';
     return (long)n;
 }

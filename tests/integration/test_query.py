@@ -288,3 +288,30 @@ def test_failed_queries_do_not_leak_pool_slots(start_gateway):
     assert resp.status == 200
     assert time.monotonic() - started < 1.0
     assert "pool_exhausted" not in gw.log()
+
+
+def running_transactions(marker):
+    resp = h.neo4j_direct("SHOW TRANSACTIONS YIELD currentQuery WHERE currentQuery CONTAINS $m "
+                          "RETURN count(*) AS n", {"m": marker}, access_mode="Write")
+    assert resp.status == 202, resp.body
+    return resp.json()["data"]["values"][0][0]
+
+
+def test_runaway_query_stopped_on_server(start_gateway):
+    gw = start_gateway("budget", overrides={"neo4j.request_timeout_ms": 3000})
+    statement = "UNWIND range(1, 2000000000) AS x WITH x WHERE x % 7 = 100 RETURN count(x) AS c"
+    started = time.monotonic()
+    resp = gw.query(statement, token=gw.token())
+    elapsed = time.monotonic() - started
+    assert resp.status == 504, resp.body
+    assert resp.error_code() == "neo4j_timeout"
+    assert elapsed < 10
+    time.sleep(3)
+    assert running_transactions("x % 7 = 100") == 0
+    assert "terminated timed-out transaction" in gw.log()
+
+
+def test_reserved_parameter_rejected(gateway):
+    resp = gateway.query("RETURN 1", {"cypher_gateway_request_id": "x"}, token=gateway.token())
+    assert resp.status == 400
+    assert resp.error_code() == "invalid_request"
