@@ -464,8 +464,14 @@ static gw_err parse_client(parse_ctx *ctx, const yaml_node_t *map, gw_client_con
     }
 
     if (ttl_node) {
+        char *text = NULL;
+
         snprintf(key, sizeof key, "clients[%s].token_ttl_s", client->id);
-        rc = parse_integer(ctx, ttl_node, key, scalar_text(ttl_node), 10, 86400, &ttl);
+        rc = expand_env(ctx, ttl_node, key, &text);
+        if (rc != GW_OK)
+            return rc;
+        rc = parse_integer(ctx, ttl_node, key, text, 10, 86400, &ttl);
+        free(text);
         if (rc != GW_OK)
             return rc;
         client->token_ttl_s = (long)ttl;
@@ -526,7 +532,7 @@ static void apply_defaults(gw_config *c)
     c->acquire_timeout_ms = 2000;
     c->connect_timeout_ms = 3000;
     c->request_timeout_ms = 25000;
-    c->max_idle_s = 60;
+    c->max_idle_s = 25; /* below Neo4j's own idle timeout of about 30 s */
     c->max_result_bytes = 64 * 1024 * 1024;
     c->jwt_ttl_s = 900;
     c->jwt_leeway_s = 30;

@@ -161,7 +161,7 @@ gw_err gw_neo4j_pool_create(const gw_neo4j_settings *settings, gw_neo4j_pool **o
         gw_neo4j_pool_destroy(pool);
         return gw_error_set(err, GW_ERR_NOMEM, "cannot create the libcurl control handle");
     }
-    curl_easy_setopt(pool->control.easy, CURLOPT_TIMEOUT_MS, 3000L);
+    curl_easy_setopt(pool->control.easy, CURLOPT_TIMEOUT_MS, 5000L);
 
     for (int i = 0; i < settings->size; i++) {
         if (setup_handle(pool, &pool->slots[i]) != 0) {
