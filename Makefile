@@ -5,6 +5,8 @@
 #   make stop         stop both
 #   make test         unit tests, integration tests, and both again under ASan+UBSan
 #   make install      install into $(DESTDIR)$(PREFIX)
+#   make bench        benchmark against Neo4j and Apache httpd (about 7 min); writes BENCHMARKS.md
+#   make fuzz         fuzz the parsers for FUZZ_SECONDS (60) s each; see fuzz/fuzz.mk
 
 CC      ?= cc
 PREFIX  ?= /usr/local
@@ -23,10 +25,10 @@ SAN_LDFLAGS := -fsanitize=address,undefined
 
 # Modules with no I/O besides the environment; unit tests link these only.
 CORE_SRCS := src/error.c src/log.c src/secret.c src/config.c src/base64.c src/claims.c src/jwt.c \
-             src/secret_hash.c src/token_request.c src/query_request.c src/neo4j_result.c src/route.c \
-             src/runtime.c
+             src/secret_hash.c src/token_request.c src/query_request.c src/neo4j_result.c src/route.c src/rate_limit.c \
+             src/runtime.c src/aws_credentials_parse.c src/ssm_parse.c
 IO_SRCS   := src/neo4j_pool.c src/http_response.c src/auth.c src/handler_health.c src/handler_token.c \
-             src/handler_query.c src/http_server.c
+             src/handler_query.c src/http_server.c src/aws_http.c src/aws_credentials.c src/ssm_client.c
 MAIN_SRC  := src/main.c
 HEADERS   := $(wildcard include/*.h)
 
@@ -104,6 +106,11 @@ image-check: $(BUILD)/cypher-gateway
 infra-check:
 	scripts/infra-check.sh
 
+# Starts its own Neo4j, gateway and Apache httpd on 127.0.0.1; see bench/run.sh.
+.PHONY: bench
+bench: all
+	bench/run.sh
+
 install: $(BUILD)/cypher-gateway
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/etc/cypher-gateway
 	install -m 0755 $(BUILD)/cypher-gateway $(DESTDIR)$(PREFIX)/bin/cypher-gateway
@@ -111,3 +118,6 @@ install: $(BUILD)/cypher-gateway
 
 clean:
 	rm -rf $(BUILD)
+
+# libFuzzer harnesses: make fuzz, make fuzz-regress (rules in fuzz/fuzz.mk).
+include fuzz/fuzz.mk

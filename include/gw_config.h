@@ -68,6 +68,14 @@ typedef struct gw_config {
     long jwt_leeway_s;
     size_t jwt_max_token_bytes;
 
+    /* limits */
+    size_t max_statement_bytes;
+    int max_parameter_depth;
+    int max_bookmarks;
+    int token_failures_per_client; /* failed /token attempts per window before 429 */
+    int token_failures_per_address;
+    int token_failure_window_s;
+
     /* log */
     char *log_level;
 

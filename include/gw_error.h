@@ -42,7 +42,11 @@ typedef enum gw_err {
     GW_ERR_RESULT_TOO_LARGE = 21,
     GW_ERR_NOT_READY = 22,
     GW_ERR_SHUTTING_DOWN = 23,
-    GW_ERR_INTERNAL = 24
+    GW_ERR_INTERNAL = 24,
+    GW_ERR_STATEMENT_TOO_LONG = 25,
+    GW_ERR_PARAMETERS_TOO_DEEP = 26,
+    GW_ERR_TOO_MANY_BOOKMARKS = 27,
+    GW_ERR_RATE_LIMITED = 28
 } gw_err;
 
 /* Caller-owned detail of a failure. `message` is a full sentence naming the

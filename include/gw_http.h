@@ -17,6 +17,7 @@
 #include "gw_claims.h"
 #include "gw_error.h"
 #include "gw_neo4j.h"
+#include "gw_rate_limit.h"
 #include "gw_route.h"
 #include "gw_runtime.h"
 
@@ -24,6 +25,7 @@
 
 typedef struct gw_server_state {
     gw_neo4j_pool *pool;
+    gw_rate_limiter *token_failures; /* failed POST /token attempts by client and address */
     volatile int draining;
 } gw_server_state;
 
@@ -45,10 +47,12 @@ typedef struct gw_request {
     int status;
     size_t response_bytes;
     char code[128]; /* error code in the access log; "" on success */
+    const char *retry_after; /* Retry-After value for a 429, borrowed until the answer is queued */
 
     gw_claims claims;
     int authenticated;
     char client_id[GW_CLAIMS_SUB_MAX + 1];
+    char client_address[64]; /* peer IP address as text */
     char database[GW_DB_NAME_MAX + 1];
     const char *mode;
     long neo4j_us;

@@ -27,13 +27,21 @@ typedef struct gw_query_request {
     gw_mode requested_mode; /* GW_MODE_READ unless accessMode asks to write */
 } gw_query_request;
 
+typedef struct gw_query_limits {
+    size_t max_statement_bytes;
+    int max_parameter_depth; /* levels of lists and maps inside "parameters" */
+    int max_bookmarks;
+} gw_query_limits;
+
 /* Parses `text`. `path_database` is the database from the URL path, or
  * NULL on POST /query, where the body's "database" or `default_database`
- * applies. Errors are GW_ERR_INVALID_REQUEST with a message naming the
- * field (never its value). */
+ * applies. `limits` may be NULL for none. Errors are GW_ERR_INVALID_REQUEST
+ * with a message naming the field (never its value), or
+ * GW_ERR_STATEMENT_TOO_LONG, GW_ERR_PARAMETERS_TOO_DEEP and
+ * GW_ERR_TOO_MANY_BOOKMARKS when a limit is exceeded. */
 gw_err gw_query_request_parse(const char *text, size_t len, const char *path_database,
-                              const char *default_database, gw_query_request *out,
-                              gw_error_detail *err);
+                              const char *default_database, const gw_query_limits *limits,
+                              gw_query_request *out, gw_error_detail *err);
 
 /* Name of the parameter that carries the gateway's request id to Neo4j.
  * Cypher ignores unused parameters, and SHOW TRANSACTIONS lists them, so

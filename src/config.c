@@ -78,6 +78,15 @@ static const field jwt_fields[] = {
     FIELD("max_token_bytes", FIELD_SIZE, jwt_max_token_bytes, 256, 1024 * 1024),
 };
 
+static const field limits_fields[] = {
+    FIELD("max_statement_bytes", FIELD_SIZE, max_statement_bytes, 16, 16LL * 1024 * 1024),
+    FIELD("max_parameter_depth", FIELD_INT, max_parameter_depth, 1, 1000),
+    FIELD("max_bookmarks", FIELD_INT, max_bookmarks, 0, 10000),
+    FIELD("token_failures_per_client", FIELD_INT, token_failures_per_client, 1, 1000000),
+    FIELD("token_failures_per_address", FIELD_INT, token_failures_per_address, 1, 1000000),
+    FIELD("token_failure_window_s", FIELD_INT, token_failure_window_s, 1, 86400),
+};
+
 static const field log_fields[] = {
     FIELD("level", FIELD_STRING, log_level, 0, 0),
 };
@@ -96,6 +105,7 @@ static const section sections[] = {
     SECTION("server", server_fields),
     SECTION("neo4j", neo4j_fields),
     SECTION("jwt", jwt_fields),
+    SECTION("limits", limits_fields),
     SECTION("log", log_fields),
     SECTION("ssm", ssm_fields),
 };
@@ -316,6 +326,14 @@ static gw_err parse_section(parse_ctx *ctx, const section *sec, const yaml_node_
         if (!found)
             return fail_at(ctx, k, "unknown key '%s.%.64s'; see the configuration reference in README.md",
                            sec->name, scalar_text(k));
+        /* libyaml keeps repeated keys; a repeat is almost always a mistake. */
+        for (yaml_node_pair_t *prev = map->data.mapping.pairs.start; prev < pair; prev++) {
+            yaml_node_t *pk = yaml_document_get_node(ctx->doc, prev->key);
+
+            if (pk && pk->type == YAML_SCALAR_NODE && strcmp(scalar_text(pk), scalar_text(k)) == 0)
+                return fail_at(ctx, k, "key '%s.%s' is set twice (first at line %d)", sec->name, scalar_text(k),
+                               node_line(pk));
+        }
         rc = set_field(ctx, sec->name, found, v);
         if (rc != GW_OK)
             return rc;
@@ -537,6 +555,12 @@ static void apply_defaults(gw_config *c)
     c->jwt_ttl_s = 900;
     c->jwt_leeway_s = 30;
     c->jwt_max_token_bytes = 8192;
+    c->max_statement_bytes = 65536;
+    c->max_parameter_depth = 32;
+    c->max_bookmarks = 64;
+    c->token_failures_per_client = 10;
+    c->token_failures_per_address = 30;
+    c->token_failure_window_s = 60;
     c->ssm_max_attempts = 8;
     c->ssm_base_delay_ms = 100;
     c->ssm_max_delay_ms = 5000;
@@ -594,7 +618,7 @@ gw_err gw_config_parse(const char *text, size_t len, const char *source,
 {
     yaml_parser_t parser;
     yaml_document_t doc;
-    int parser_ready = 0, doc_ready = 0;
+    int parser_ready = 0, doc_ready = 0, clients_seen = 0;
     parse_ctx ctx;
     gw_config *config = NULL;
     yaml_node_t *root;
@@ -648,7 +672,23 @@ gw_err gw_config_parse(const char *text, size_t len, const char *source,
             rc = fail_at(&ctx, root, "a top-level key is not a plain name");
             goto out;
         }
+        for (yaml_node_pair_t *prev = root->data.mapping.pairs.start; prev < pair; prev++) {
+            yaml_node_t *pk = yaml_document_get_node(&doc, prev->key);
+
+            if (pk && pk->type == YAML_SCALAR_NODE && strcmp(scalar_text(pk), scalar_text(k)) == 0) {
+                rc = fail_at(&ctx, k, "section '%.64s' appears twice (first at line %d); merge them",
+                             scalar_text(k), node_line(pk));
+                goto out;
+            }
+        }
         if (strcmp(scalar_text(k), "clients") == 0) {
+            /* libyaml accepts repeated keys, and a second list would
+             * replace the first one and leak it. */
+            if (clients_seen) {
+                rc = fail_at(&ctx, k, "key 'clients' appears twice; list every client under one 'clients' key");
+                goto out;
+            }
+            clients_seen = 1;
             rc = parse_clients(&ctx, v);
             if (rc != GW_OK)
                 goto out;
@@ -659,7 +699,7 @@ gw_err gw_config_parse(const char *text, size_t len, const char *source,
                 found = &sections[i];
         }
         if (!found) {
-            rc = fail_at(&ctx, k, "unknown section '%.64s'; expected server, neo4j, jwt, log, ssm or clients",
+            rc = fail_at(&ctx, k, "unknown section '%.64s'; expected server, neo4j, jwt, limits, log, ssm or clients",
                          scalar_text(k));
             goto out;
         }

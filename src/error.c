@@ -33,6 +33,10 @@ const char *gw_strerror(gw_err err)
     case GW_ERR_NOT_READY: return "the gateway is not ready";
     case GW_ERR_SHUTTING_DOWN: return "the gateway is shutting down";
     case GW_ERR_INTERNAL: return "internal error";
+    case GW_ERR_STATEMENT_TOO_LONG: return "the statement is longer than the configured limit";
+    case GW_ERR_PARAMETERS_TOO_DEEP: return "the parameters are nested deeper than the configured limit";
+    case GW_ERR_TOO_MANY_BOOKMARKS: return "the request has more bookmarks than the configured limit";
+    case GW_ERR_RATE_LIMITED: return "too many failed attempts; wait before trying again";
     }
     return "unknown error";
 }
@@ -65,6 +69,10 @@ const char *gw_err_code(gw_err err)
     case GW_ERR_NOT_READY: return "not_ready";
     case GW_ERR_SHUTTING_DOWN: return "shutting_down";
     case GW_ERR_INTERNAL: return "internal_error";
+    case GW_ERR_STATEMENT_TOO_LONG: return "statement_too_long";
+    case GW_ERR_PARAMETERS_TOO_DEEP: return "parameters_too_deep";
+    case GW_ERR_TOO_MANY_BOOKMARKS: return "too_many_bookmarks";
+    case GW_ERR_RATE_LIMITED: return "rate_limited";
     }
     return "internal_error";
 }
@@ -97,6 +105,10 @@ int gw_err_http_status(gw_err err)
     case GW_ERR_NOT_READY: return 503;
     case GW_ERR_SHUTTING_DOWN: return 503;
     case GW_ERR_INTERNAL: return 500;
+    case GW_ERR_STATEMENT_TOO_LONG: return 413;
+    case GW_ERR_PARAMETERS_TOO_DEEP: return 400;
+    case GW_ERR_TOO_MANY_BOOKMARKS: return 400;
+    case GW_ERR_RATE_LIMITED: return 429;
     }
     return 500;
 }

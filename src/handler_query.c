@@ -95,6 +95,7 @@ void gw_handle_query(gw_request *req)
     const char *content_type = gw_header(req, "Content-Type");
     const char *request_media, *response_media;
     gw_query_request qreq = {0};
+    gw_query_limits limits;
     gw_neo4j_request nreq = {0};
     gw_neo4j_response resp = {0};
     gw_neo4j_outcome outcome;
@@ -118,8 +119,11 @@ void gw_handle_query(gw_request *req)
         return;
     }
 
+    limits.max_statement_bytes = rt->config->max_statement_bytes;
+    limits.max_parameter_depth = rt->config->max_parameter_depth;
+    limits.max_bookmarks = rt->config->max_bookmarks;
     rc = gw_query_request_parse(req->body ? req->body : "", req->body_len, passthrough ? req->route.database : NULL,
-                                rt->config->neo4j_database, &qreq, &detail);
+                                rt->config->neo4j_database, &limits, &qreq, &detail);
     if (rc != GW_OK) {
         gw_respond_error(req, rc, detail.message);
         return;

@@ -1,6 +1,7 @@
 /* handler_token.c - POST /token, the OAuth 2.0 client-credentials grant. */
 #include "gw_http.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -27,6 +28,11 @@ void gw_handle_token(gw_request *req)
     const gw_client *client;
     gw_jwt_grant grant;
     char *token = NULL;
+    char client_key[GW_CLIENT_ID_MAX + 16];
+    char address_key[80];
+    char retry_after[24];
+    long long now;
+    long wait;
     long ttl;
     int valid;
     gw_err rc;
@@ -48,6 +54,26 @@ void gw_handle_token(gw_request *req)
         return;
     }
     memcpy(req->client_id, treq.client_id, sizeof req->client_id);
+    snprintf(client_key, sizeof client_key, "client:%s", treq.client_id);
+    snprintf(address_key, sizeof address_key, "address:%s", req->client_address);
+
+    /* Guessing is slowed per client id and per source address. Unknown ids
+     * are counted like known ones, so the answer reveals nothing. */
+    now = (long long)time(NULL);
+    wait = gw_rate_limiter_check(req->server->token_failures, client_key, rt->config->token_failures_per_client, now);
+    if (wait == 0)
+        wait = gw_rate_limiter_check(req->server->token_failures, address_key,
+                                     rt->config->token_failures_per_address, now);
+    if (wait > 0) {
+        gw_token_request_clear(&treq);
+        gw_log_event(GW_LOG_WARN, "token attempts rate limited",
+                     json_pack("{s:s, s:s, s:s, s:I}", "request_id", req->request_id, "client", req->client_id,
+                               "address", req->client_address, "retry_after_s", (json_int_t)wait));
+        snprintf(retry_after, sizeof retry_after, "%ld", wait);
+        req->retry_after = retry_after;
+        gw_respond_oauth_error(req, GW_ERR_RATE_LIMITED, NULL);
+        return;
+    }
 
     /* An unknown id is checked against a dummy hash of the same cost, so
      * timing does not reveal which client ids exist. */
@@ -56,6 +82,8 @@ void gw_handle_token(gw_request *req)
                                   treq.client_secret_len);
     gw_token_request_clear(&treq);
     if (!client || !valid) {
+        gw_rate_limiter_fail(req->server->token_failures, client_key, now);
+        gw_rate_limiter_fail(req->server->token_failures, address_key, now);
         gw_log_event(GW_LOG_INFO, "client authentication failed",
                      json_pack("{s:s, s:s}", "request_id", req->request_id, "client", req->client_id));
         /* Same message for an unknown id and a wrong secret. */
@@ -63,6 +91,7 @@ void gw_handle_token(gw_request *req)
         return;
     }
 
+    gw_rate_limiter_reset(req->server->token_failures, client_key);
     ttl = client->config->token_ttl_s ? client->config->token_ttl_s : rt->config->jwt_ttl_s;
     grant.subject = client->config->id;
     grant.databases = (const char *const *)client->config->databases;

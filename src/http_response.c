@@ -100,6 +100,9 @@ static void add_error_headers(gw_request *req, struct MHD_Response *response, gw
     case GW_ERR_SHUTTING_DOWN:
         MHD_add_response_header(response, "Retry-After", "1");
         break;
+    case GW_ERR_RATE_LIMITED:
+        MHD_add_response_header(response, "Retry-After", req->retry_after ? req->retry_after : "60");
+        break;
     case GW_ERR_METHOD_NOT_ALLOWED:
         if (req->route.allow)
             MHD_add_response_header(response, "Allow", req->route.allow);

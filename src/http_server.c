@@ -67,6 +67,22 @@ static void assign_request_id(gw_request *req)
         snprintf(req->request_id + 2 * i, 3, "%02x", raw[i]);
 }
 
+static void record_client_address(gw_request *req)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(req->connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *addr = info ? info->client_addr : NULL;
+
+    if (!addr)
+        return;
+    if (addr->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)addr)->sin_addr, req->client_address,
+                  sizeof req->client_address);
+    else if (addr->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)addr)->sin6_addr, req->client_address,
+                  sizeof req->client_address);
+}
+
 static void log_access(gw_request *req)
 {
     json_t *fields = json_pack("{s:s, s:s, s:s, s:i, s:I, s:I}", "request_id", req->request_id, "method",
@@ -210,6 +226,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
         req->method = method;
         req->runtime = gw_gateway_runtime(gw);
         assign_request_id(req);
+        record_client_address(req);
         *con_cls = req;
         atomic_fetch_add(&gw->in_flight, 1);
         on_headers(gw, req, method, url);
@@ -316,7 +333,14 @@ gw_err gw_gateway_start(gw_runtime *runtime, gw_neo4j_pool *pool, gw_gateway **o
         return GW_ERR_NOMEM;
     }
     gw->state.pool = pool;
+    gw->state.token_failures = gw_rate_limiter_new(4096, c->token_failure_window_s);
     gw->runtime = runtime;
+    if (!gw->state.token_failures) {
+        gw_runtime_unref(runtime);
+        gw_neo4j_pool_destroy(pool);
+        free(gw);
+        return GW_ERR_NOMEM;
+    }
     pthread_mutex_init(&gw->runtime_lock, NULL);
 
     gw->daemon = MHD_start_daemon(
@@ -334,6 +358,7 @@ gw_err gw_gateway_start(gw_runtime *runtime, gw_neo4j_pool *pool, gw_gateway **o
                      c->listen_address, c->port);
         gw_runtime_unref(runtime);
         gw_neo4j_pool_destroy(pool);
+        gw_rate_limiter_free(gw->state.token_failures);
         pthread_mutex_destroy(&gw->runtime_lock);
         free(gw);
         return GW_ERR_IO;
@@ -389,6 +414,7 @@ long gw_gateway_stop(gw_gateway *gw, int drain_s)
 
     MHD_stop_daemon(gw->daemon);
     gw_neo4j_pool_destroy(gw->state.pool);
+    gw_rate_limiter_free(gw->state.token_failures);
     gw_runtime_unref(gw->runtime);
     pthread_mutex_destroy(&gw->runtime_lock);
     free(gw);

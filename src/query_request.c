@@ -36,6 +36,68 @@ static gw_err check_bookmarks(const json_t *value, gw_error_detail *err)
     return GW_OK;
 }
 
+/* Returns the nesting depth of lists and maps in `value` (a scalar is 0),
+ * stopping early once it exceeds `limit`. */
+static int nesting_depth(const json_t *value, int limit)
+{
+    int deepest = 0;
+
+    if (limit < 0)
+        return 1;
+    if (json_is_object(value)) {
+        const char *key;
+        json_t *item;
+
+        json_object_foreach((json_t *)value, key, item) {
+            int d = nesting_depth(item, limit - 1);
+
+            if (d > deepest)
+                deepest = d;
+            if (deepest > limit)
+                break;
+        }
+        return deepest + 1;
+    }
+    if (json_is_array(value)) {
+        size_t i;
+        json_t *item;
+
+        json_array_foreach(value, i, item) {
+            int d = nesting_depth(item, limit - 1);
+
+            if (d > deepest)
+                deepest = d;
+            if (deepest > limit)
+                break;
+        }
+        return deepest + 1;
+    }
+    return 0;
+}
+
+static gw_err check_limits(const json_t *body, const gw_query_limits *limits, gw_error_detail *err)
+{
+    const json_t *statement = json_object_get(body, "statement");
+    const json_t *parameters = json_object_get(body, "parameters");
+    const json_t *bookmarks = json_object_get(body, "bookmarks");
+
+    if (json_string_length(statement) > limits->max_statement_bytes)
+        return gw_error_set(err, GW_ERR_STATEMENT_TOO_LONG,
+                            "the statement is %zu bytes; the limit is %zu (limits.max_statement_bytes); pass "
+                            "data as parameters instead of inlining it", json_string_length(statement),
+                            limits->max_statement_bytes);
+    /* The parameters map itself is level 1; its values add their own. */
+    if (parameters && nesting_depth(parameters, limits->max_parameter_depth) > limits->max_parameter_depth)
+        return gw_error_set(err, GW_ERR_PARAMETERS_TOO_DEEP,
+                            "the parameters are nested more than %d levels deep (limits.max_parameter_depth)",
+                            limits->max_parameter_depth);
+    if (bookmarks && json_array_size(bookmarks) > (size_t)limits->max_bookmarks)
+        return gw_error_set(err, GW_ERR_TOO_MANY_BOOKMARKS,
+                            "the request has %zu bookmarks; the limit is %d (limits.max_bookmarks); send only "
+                            "the latest", json_array_size(bookmarks), limits->max_bookmarks);
+    return GW_OK;
+}
+
 static gw_err check_field(const char *key, const json_t *value, int allow_database,
                           gw_query_request *out, gw_error_detail *err)
 {
@@ -78,8 +140,8 @@ static gw_err check_field(const char *key, const json_t *value, int allow_databa
 }
 
 gw_err gw_query_request_parse(const char *text, size_t len, const char *path_database,
-                              const char *default_database, gw_query_request *out,
-                              gw_error_detail *err)
+                              const char *default_database, const gw_query_limits *limits,
+                              gw_query_request *out, gw_error_detail *err)
 {
     json_error_t jerr;
     const char *key;
@@ -111,6 +173,11 @@ gw_err gw_query_request_parse(const char *text, size_t len, const char *path_dat
     if (!json_object_get(out->body, "statement")) {
         rc = gw_error_set(err, GW_ERR_INVALID_REQUEST, "field 'statement' is missing");
         goto fail;
+    }
+    if (limits) {
+        rc = check_limits(out->body, limits, err);
+        if (rc != GW_OK)
+            goto fail;
     }
 
     if (path_database) {

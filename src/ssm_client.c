@@ -115,7 +115,8 @@ gw_aws_err gw_ssm_get_parameters(const gw_ssm_settings *settings, gw_aws_credent
     memset(&info, 0, sizeof info);
     if (n == 0 || n > GW_SSM_MAX_BATCH) {
         rc = GW_AWS_ERR_CONFIG;
-        snprintf(info.message, sizeof info.message, "a batch must have 1..%d names", GW_SSM_MAX_BATCH);
+        snprintf(info.message, sizeof info.message, "a batch must have 1..%d names, not %zu", GW_SSM_MAX_BATCH, n);
+        n = 0; /* `names` is not filled: describe no names */
         goto out;
     }
     for (size_t i = 0; i < n; i++)

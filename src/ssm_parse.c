@@ -492,8 +492,17 @@ long gw_ssm_backoff_budget_ms(int max_attempts, long base_delay_ms, long max_del
 
 static void add_names(text *t, const char *const *names, size_t n)
 {
+    if (n == 0)
+        text_add(t, "(none)");
     for (size_t i = 0; i < n; i++)
         text_add(t, "%s%s", i ? ", " : "", names[i]);
+}
+
+/* Appends ": MESSAGE" when AWS sent a message. */
+static void add_aws_message(text *t, const gw_aws_error_info *info)
+{
+    if (info->message[0])
+        text_add(t, ": %s", info->message);
 }
 
 /* Signature errors of the access key id or token, rather than of the
@@ -534,20 +543,23 @@ void gw_ssm_describe_failure(gw_aws_err rc, const gw_aws_error_info *info, long 
                      type, rid, gw_aws_source_name(source));
         break;
     case GW_AWS_ERR_ACCESS_DENIED:
-        text_add(&t, "AWS denied ssm:GetParameters on ");
+        text_add(&t, "AWS denied ssm:GetParameters (%s, region %s); allow the IAM action ssm:GetParameters on the "
+                     "ARNs of these parameters and kms:Decrypt on their KMS key: ",
+                 type, region);
         add_names(&t, names, n);
-        text_add(&t, " in region %s (%s, request id %s); allow the IAM action ssm:GetParameters on these "
-                     "parameters' ARNs and kms:Decrypt on their KMS key. AWS says: %s",
-                 region, type, rid, info->message);
+        text_add(&t, " (request id %s)", rid);
+        if (info->message[0])
+            text_add(&t, ". AWS says: %s", info->message);
         break;
     case GW_AWS_ERR_THROTTLED:
     case GW_AWS_ERR_SERVER:
     case GW_AWS_ERR_CONNECT:
     case GW_AWS_ERR_EXPIRED_TOKEN:
-        text_add(&t, "SSM GetParameters failed after %d attempt%s for ", attempts, attempts == 1 ? "" : "s");
+        text_add(&t, "SSM GetParameters failed after %d attempt%s; last error: %s (HTTP %ld, request id %s)",
+                 attempts, attempts == 1 ? "" : "s", type, status, rid);
+        add_aws_message(&t, info);
+        text_add(&t, ". Retry later or raise ssm.max_attempts. Parameters: ");
         add_names(&t, names, n);
-        text_add(&t, "; last error: %s (HTTP %ld, request id %s) %s. Retry later or raise ssm.max_attempts", type,
-                 status, rid, info->message);
         break;
     case GW_AWS_ERR_BAD_RESPONSE:
         text_add(&t, "SSM sent an answer to GetParameters that cannot be used (HTTP %ld, request id %s): %s; check "
@@ -555,9 +567,10 @@ void gw_ssm_describe_failure(gw_aws_err rc, const gw_aws_error_info *info, long 
                  status, rid, info->message[0] ? info->message : "not a GetParameters result");
         break;
     case GW_AWS_ERR_REQUEST:
-        text_add(&t, "SSM rejected GetParameters for ");
+        text_add(&t, "SSM rejected GetParameters: %s (HTTP %ld, request id %s)", type, status, rid);
+        add_aws_message(&t, info);
+        text_add(&t, ". Parameters: ");
         add_names(&t, names, n);
-        text_add(&t, ": %s (HTTP %ld, request id %s) %s", type, status, rid, info->message);
         break;
     case GW_AWS_ERR_NOMEM:
         text_add(&t, "out of memory while fetching SSM parameters");
@@ -569,15 +582,12 @@ void gw_ssm_describe_failure(gw_aws_err rc, const gw_aws_error_info *info, long 
     case GW_AWS_ERR_CREDENTIALS_INVALID:
     case GW_AWS_ERR_PARAMETER_NOT_FOUND:
     case GW_AWS_ERR_EMPTY_VALUE:
-        text_add(&t, "SSM GetParameters for ");
+        text_add(&t, "SSM GetParameters failed: %s", gw_aws_strerror(rc));
+        add_aws_message(&t, info);
+        text_add(&t, ". Parameters: ");
         add_names(&t, names, n);
-        text_add(&t, " failed: %s. %s", gw_aws_strerror(rc), info->message);
         break;
     }
-
-    /* Drop the trailing space an empty AWS message leaves. */
-    while (t.len > 0 && t.buf[t.len - 1] == ' ')
-        t.buf[--t.len] = '\0';
 }
 
 /* Appends "NAME (key1, key2)" for unique parameter `j`. */

@@ -49,7 +49,7 @@ long gw_form_decode(const char *in, size_t len, char *out, size_t cap)
         out[n++] = c;
     }
     if (n >= cap)
-        return -1; /* no room for the NUL, only possible when cap is 0 */
+        return -1; /* No room for the NUL, which happens only when cap is 0. */
     out[n] = '\0';
     return (long)n;
 }
