@@ -11,7 +11,7 @@
  *      http://169.254.170.2, or else AWS_CONTAINER_CREDENTIALS_FULL_URI. The
  *      Authorization header is the content of
  *      AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE, or else the value of
- *      AWS_CONTAINER_AUTHORIZATION_TOKEN. The answer is cached and fetched
+ *      AWS_CONTAINER_AUTHORIZATION_TOKEN. The response is cached and fetched
  *      again GW_AWS_CREDENTIALS_REFRESH_S seconds before its Expiration.
  * A full URI must be https, or http to a loopback address or to one of the
  * ECS and EKS agent addresses, so credentials never cross a network in
@@ -21,8 +21,8 @@
  * are unit-tested directly. gw_aws_credentials_get (src/aws_credentials.c)
  * does the HTTP fetch.
  *
- * Ownership: a gw_aws_credentials owns its strings; gw_aws_credentials_clear
- * wipes them with OPENSSL_cleanse and frees them. No function writes a key,
+ * Ownership: a gw_aws_credentials owns its strings, and
+ * gw_aws_credentials_clear wipes them with OPENSSL_cleanse and frees them. No function writes a key,
  * secret or token into a message or a log line.
  */
 #ifndef GW_AWS_CREDENTIALS_H
@@ -46,15 +46,15 @@ typedef enum gw_aws_err {
     GW_AWS_ERR_NOMEM = 1,
     GW_AWS_ERR_NO_CREDENTIALS = 2,       /* no source in the chain is configured */
     GW_AWS_ERR_CONFIG = 3,               /* a setting or variable is invalid */
-    GW_AWS_ERR_CREDENTIALS_ENDPOINT = 4, /* the container endpoint answered with an error status */
-    GW_AWS_ERR_CREDENTIALS_INVALID = 5,  /* the container endpoint's answer is unusable */
-    GW_AWS_ERR_CONNECT = 6,              /* no HTTP answer: connection failed or timed out */
+    GW_AWS_ERR_CREDENTIALS_ENDPOINT = 4, /* the container endpoint returned an error status */
+    GW_AWS_ERR_CREDENTIALS_INVALID = 5,  /* the container endpoint's response is unusable */
+    GW_AWS_ERR_CONNECT = 6,              /* no HTTP response: connection failed or timed out */
     GW_AWS_ERR_THROTTLED = 7,            /* HTTP 429 or a throttling error type */
     GW_AWS_ERR_SERVER = 8,               /* HTTP 5xx */
     GW_AWS_ERR_SIGNATURE = 9,            /* signature, access key id or session token rejected */
     GW_AWS_ERR_EXPIRED_TOKEN = 10,       /* the session token has expired */
     GW_AWS_ERR_ACCESS_DENIED = 11,       /* IAM or KMS denied the action */
-    GW_AWS_ERR_REQUEST = 12,             /* any other error answer */
+    GW_AWS_ERR_REQUEST = 12,             /* any other error response */
     GW_AWS_ERR_BAD_RESPONSE = 13,        /* a success status with a body that is not the expected JSON */
     GW_AWS_ERR_PARAMETER_NOT_FOUND = 14, /* SSM listed a parameter in InvalidParameters */
     GW_AWS_ERR_EMPTY_VALUE = 15          /* an SSM parameter has an empty value */
@@ -84,7 +84,7 @@ typedef struct gw_aws_credentials {
     gw_aws_credentials_source source;
 } gw_aws_credentials;
 
-/* Wipes and frees every string; safe on a zeroed or cleared struct. */
+/* Wipes and frees every string. Safe on a zeroed or cleared struct. */
 void gw_aws_credentials_clear(gw_aws_credentials *credentials);
 
 /* Copies `from` into `out` (new strings). */
@@ -139,14 +139,14 @@ int gw_aws_authorization_token_valid(const char *token, size_t len);
  * success, -1 when `text` is not one. */
 int gw_aws_parse_rfc3339(const char *text, time_t *out);
 
-/* Parses a container endpoint answer ({"AccessKeyId", "SecretAccessKey",
+/* Parses a container endpoint response ({"AccessKeyId", "SecretAccessKey",
  * "Token", "Expiration"}) of `len` bytes into `out` (new strings).
  * Credentials that expired before `now` are rejected. Messages never quote
  * the body. */
 gw_aws_err gw_aws_credentials_parse_json(const char *body, size_t len, time_t now, gw_aws_credentials *out,
                                          gw_error_detail *err);
 
-/* The process-wide provider with its cache. It lives until exit; all
+/* The process-wide provider with its cache. It lives until exit, and all
  * functions on it are thread-safe. */
 typedef struct gw_aws_credentials_provider gw_aws_credentials_provider;
 

@@ -7,8 +7,8 @@
  * request (CURLOPT_AWS_SIGV4) with `username` (access key id) and
  * `password` (secret access key).
  *
- * Ownership: a response owns its body; gw_aws_http_response_clear wipes and
- * frees it, because answers carry credentials and secret values.
+ * Ownership: a response owns its body, and gw_aws_http_response_clear wipes
+ * and frees it, because responses carry credentials and secret values.
  * gw_aws_http_headers_free wipes every header line before freeing the list,
  * because lines carry tokens.
  *
@@ -34,12 +34,12 @@ typedef struct gw_aws_http_request {
     const char *password;
     long connect_timeout_ms;
     long timeout_ms;
-    size_t max_response_bytes; /* a larger answer fails with GW_AWS_ERR_BAD_RESPONSE */
+    size_t max_response_bytes; /* a larger response fails with GW_AWS_ERR_BAD_RESPONSE */
 } gw_aws_http_request;
 
 typedef struct gw_aws_http_response {
-    long status; /* 0 when no answer arrived */
-    char *body;  /* NUL-terminated; NULL when the answer had no body */
+    long status; /* 0 when no response arrived */
+    char *body;  /* NUL-terminated; NULL when the response had no body */
     size_t len;
     size_t cap;
     size_t max_len;
@@ -51,12 +51,12 @@ typedef struct gw_aws_http_response {
     long elapsed_us;
 } gw_aws_http_response;
 
-/* Performs `request` on `easy`, which is reset first; its connection
- * cache survives, so retries reuse the connection. Returns GW_AWS_OK when
- * an HTTP answer arrived, whatever its status; GW_AWS_ERR_CONNECT when none
- * did (transport_error says why); GW_AWS_ERR_CONFIG for a URL or TLS setup
- * that no retry can fix; GW_AWS_ERR_BAD_RESPONSE when the answer exceeds
- * max_response_bytes. */
+/* Performs `request` on `easy`. The handle is reset first but keeps its
+ * connection cache, so retries reuse the connection. Returns GW_AWS_OK when
+ * an HTTP response arrived, whatever its status, and GW_AWS_ERR_CONNECT when
+ * none did (transport_error states why). Returns GW_AWS_ERR_CONFIG for a URL
+ * or TLS setup that no retry can fix, and GW_AWS_ERR_BAD_RESPONSE when the
+ * response exceeds max_response_bytes. */
 gw_aws_err gw_aws_http_perform(CURL *easy, const gw_aws_http_request *request, gw_aws_http_response *response);
 
 /* Wipes and frees the body and resets every field. */

@@ -38,7 +38,8 @@ typedef enum gw_token_err {
     GW_TOKEN_ISSUED_IN_FUTURE = 12,
     GW_TOKEN_WRONG_ISSUER = 13,
     GW_TOKEN_WRONG_AUDIENCE = 14,
-    GW_TOKEN_NOMEM = 15
+    GW_TOKEN_NOMEM = 15,
+    GW_TOKEN_UNKNOWN_KID = 16
 } gw_token_err;
 
 /* Returns a static sentence describing `err`; it never contains token data. */
@@ -76,7 +77,8 @@ gw_token_err gw_claims_parse(const json_t *payload, const gw_claims_rules *rules
  * must not be later than now + leeway. */
 gw_token_err gw_claims_check_time(const gw_claims *claims, const gw_claims_rules *rules, long long now);
 
-/* Returns nonzero when the claims allow `database`. */
+/* Returns nonzero when the claims allow `database`. "*" allows every
+ * database except "system", which must be listed by name. */
 int gw_claims_allow_database(const gw_claims *claims, const char *database);
 
 #endif

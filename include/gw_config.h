@@ -32,8 +32,17 @@ typedef struct gw_client_config {
     size_t n_databases;
     gw_mode mode;
     long token_ttl_s; /* 0: use jwt.ttl_s */
+    int admin;        /* may list the "system" database */
     int line;         /* where the client is defined, for messages */
 } gw_client_config;
+
+/* A public key for tokens from another issuer, chosen by "kid". */
+typedef struct gw_jwt_key_config {
+    char *kid;
+    char *alg; /* "RS256" or "ES256" */
+    gw_secret_ref public_key;
+    int line;
+} gw_jwt_key_config;
 
 typedef struct gw_config {
     char *source; /* file name used in messages */
@@ -67,6 +76,8 @@ typedef struct gw_config {
     long jwt_ttl_s;
     long jwt_leeway_s;
     size_t jwt_max_token_bytes;
+    gw_jwt_key_config *jwt_keys;
+    size_t n_jwt_keys;
 
     /* limits */
     size_t max_statement_bytes;

@@ -36,6 +36,8 @@ struct gw_runtime {
     gw_client *clients;
     size_t n_clients;
     gw_secret_hash dummy_hash; /* verified for unknown client ids, so they cost the same time */
+    gw_jwt_public_key *public_keys; /* pkeys owned here */
+    size_t n_public_keys;
     gw_jwt_verifier verifier;
     int refs;
 };

@@ -9,7 +9,7 @@
  * jitter, up to ssm.max_attempts attempts per request.
  *
  * The planning, parsing, classification and message functions do no I/O
- * besides getenv (src/ssm_parse.c, unit-tested); the requests and the
+ * besides getenv (src/ssm_parse.c, unit-tested). The requests and the
  * fetcher are in src/ssm_client.c. Errors are gw_aws_err
  * (gw_aws_credentials.h); the fetcher turns them into gw_err with a message.
  *
@@ -80,22 +80,22 @@ typedef struct gw_ssm_parameter {
     int secure; /* nonzero when the Type was SecureString */
 } gw_ssm_parameter;
 
-/* Parses a GetParameters answer of `len` bytes and fills the entries of
+/* Parses a GetParameters response of `len` bytes and fills the entries of
  * `params` that it contains. Names listed in InvalidParameters, or absent,
- * stay not found; the caller decides what that means. Returns
+ * stay not found, and the caller decides what that means. Returns
  * GW_AWS_ERR_BAD_RESPONSE when the body is not a GetParameters result.
  * Messages never quote the body, which contains secret values. */
 gw_aws_err gw_ssm_parse_response(const char *body, size_t len, gw_ssm_parameter *params, size_t n,
                                  gw_error_detail *err);
 
-/* What an error answer says: the AWS error type without namespace, e.g.
+/* The content of an error response: the AWS error type without namespace, e.g.
  * "ThrottlingException", and AWS's message reduced to printable ASCII. */
 typedef struct gw_aws_error_info {
     char type[64];
     char message[160];
 } gw_aws_error_info;
 
-/* Classifies an HTTP answer: GW_AWS_OK for status 200, otherwise the error
+/* Classifies an HTTP response: GW_AWS_OK for status 200, otherwise the error
  * that `status`, the JSON (__type, message) or XML (Code, Message) body and
  * the x-amzn-ErrorType header value (may be NULL) describe. Fills `info`. */
 gw_aws_err gw_ssm_classify_response(long status, const char *body, size_t len, const char *error_type_header,
@@ -126,7 +126,7 @@ gw_aws_err gw_ssm_check_parameters(const gw_ssm_plan *plan, const gw_ssm_paramet
                                    const char *const *whats, const char *region, gw_error_detail *err);
 
 /* Sends one GetParameters request (with retries) for `params` (at most
- * GW_SSM_MAX_BATCH) and fills them from the answer. Adds the number of
+ * GW_SSM_MAX_BATCH) and fills them from the response. Adds the number of
  * attempts made to *attempts. */
 gw_aws_err gw_ssm_get_parameters(const gw_ssm_settings *settings, gw_aws_credentials_provider *provider,
                                  gw_ssm_parameter *params, size_t n, int *attempts, gw_error_detail *err);

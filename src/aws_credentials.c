@@ -17,7 +17,7 @@
 #include "gw_aws_http.h"
 #include "gw_log.h"
 
-/* The ECS agent answers on the local host; these bound a stalled agent. */
+/* The ECS agent runs on the same host, so these limits only bound a stalled agent. */
 #define CONTAINER_CONNECT_TIMEOUT_MS 2000L
 #define CONTAINER_TIMEOUT_MS 5000L
 #define CONTAINER_MAX_RESPONSE_BYTES (64 * 1024)
@@ -155,10 +155,10 @@ static gw_aws_err fetch_container(const gw_aws_env *env, const char *url, gw_aws
         goto out;
 
     if (response.status != 200) {
-        /* A busy or restarting agent may answer 429 or 5xx; later attempts can succeed. */
+        /* A busy or restarting agent may return 429 or 5xx, and a later attempt can succeed. */
         rc = response.status == 429 || response.status >= 500 ? GW_AWS_ERR_SERVER : GW_AWS_ERR_CREDENTIALS_ENDPOINT;
         fail(err, rc,
-             "the container credentials endpoint %s answered HTTP %ld; check "
+             "the container credentials endpoint %s returned HTTP %ld; check "
              "AWS_CONTAINER_AUTHORIZATION_TOKEN or AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE and the task role",
              display, response.status);
         goto out;
@@ -206,7 +206,7 @@ gw_aws_err gw_aws_credentials_get(gw_aws_credentials_provider *provider, gw_aws_
     if (rc != GW_AWS_OK)
         return rc;
 
-    /* One fetch at a time: a second caller waits and then uses its result. */
+    /* One fetch at a time, so a second caller waits and then uses its result. */
     pthread_mutex_lock(&provider->lock);
     if (strcmp(provider->cached_url, url) != 0 || gw_aws_credentials_need_refresh(&provider->cached, time(NULL))) {
         gw_aws_credentials fresh;

@@ -24,11 +24,11 @@ const char *gw_aws_strerror(gw_aws_err err)
     case GW_AWS_ERR_NOMEM: return "out of memory";
     case GW_AWS_ERR_NO_CREDENTIALS: return "no AWS credentials are configured";
     case GW_AWS_ERR_CONFIG: return "an AWS setting is invalid";
-    case GW_AWS_ERR_CREDENTIALS_ENDPOINT: return "the container credentials endpoint answered with an error";
+    case GW_AWS_ERR_CREDENTIALS_ENDPOINT: return "the container credentials endpoint returned an error status";
     case GW_AWS_ERR_CREDENTIALS_INVALID: return "the container credentials endpoint sent unusable credentials";
     case GW_AWS_ERR_CONNECT: return "the AWS endpoint could not be reached";
     case GW_AWS_ERR_THROTTLED: return "AWS throttled the request";
-    case GW_AWS_ERR_SERVER: return "AWS answered with a server error";
+    case GW_AWS_ERR_SERVER: return "AWS returned a server error";
     case GW_AWS_ERR_SIGNATURE: return "AWS rejected the request signature or credentials";
     case GW_AWS_ERR_EXPIRED_TOKEN: return "the AWS session token has expired";
     case GW_AWS_ERR_ACCESS_DENIED: return "AWS denied access";
@@ -304,7 +304,7 @@ gw_aws_err gw_aws_container_url(const gw_aws_env *env, char *url, size_t size, g
                 "neither AWS_CONTAINER_CREDENTIALS_RELATIVE_URI nor AWS_CONTAINER_CREDENTIALS_FULL_URI is set");
 }
 
-/* Reads `count` decimal digits at `p`; returns -1 when one is not a digit. */
+/* Returns the value of `count` decimal digits at `p`, or -1 when one is not a digit. */
 static int read_digits(const char *p, int count)
 {
     int value = 0;
@@ -429,7 +429,7 @@ gw_aws_err gw_aws_credentials_parse_json(const char *body, size_t len, time_t no
     memset(out, 0, sizeof *out);
     memset(&creds, 0, sizeof creds);
 
-    /* json_err.text can quote the input, which holds secrets: never use it. */
+    /* json_err.text can quote the input, which contains secrets, so it is never used. */
     root = json_loadb(body, len, 0, &json_err);
     if (!json_is_object(root)) {
         rc = fail(err, GW_AWS_ERR_CREDENTIALS_INVALID,
@@ -458,7 +458,8 @@ gw_aws_err gw_aws_credentials_parse_json(const char *body, size_t len, time_t no
 
     expiration = json_object_get(root, "Expiration");
     if (expiration) {
-        if (!json_is_string(expiration) || gw_aws_parse_rfc3339(json_string_value(expiration), &creds.expiration) != 0) {
+        if (!json_is_string(expiration) ||
+            gw_aws_parse_rfc3339(json_string_value(expiration), &creds.expiration) != 0) {
             rc = fail(err, GW_AWS_ERR_CREDENTIALS_INVALID,
                       "the container credentials endpoint returned an Expiration that is not an RFC 3339 time");
             goto out;

@@ -37,7 +37,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
 
         while (cap < r->len + n + 1)
             cap *= 2;
-        /* realloc could leave a copy of secret bytes behind: move by hand. */
+        /* realloc could leave a copy of secret bytes behind, so move them by hand. */
         grown = malloc(cap);
         if (!grown) {
             r->out_of_memory = 1;

@@ -22,6 +22,7 @@ const char *gw_token_strerror(gw_token_err err)
     case GW_TOKEN_WRONG_ISSUER: return "the token was issued by another issuer";
     case GW_TOKEN_WRONG_AUDIENCE: return "the token is meant for another audience";
     case GW_TOKEN_NOMEM: return "out of memory while checking the token";
+    case GW_TOKEN_UNKNOWN_KID: return "the token names a key id (kid) this gateway does not know";
     }
     return "the token is invalid";
 }
@@ -45,6 +46,7 @@ const char *gw_token_err_name(gw_token_err err)
     case GW_TOKEN_WRONG_ISSUER: return "wrong_issuer";
     case GW_TOKEN_WRONG_AUDIENCE: return "wrong_audience";
     case GW_TOKEN_NOMEM: return "nomem";
+    case GW_TOKEN_UNKNOWN_KID: return "unknown_kid";
     }
     return "invalid";
 }
@@ -180,7 +182,9 @@ gw_token_err gw_claims_check_time(const gw_claims *claims, const gw_claims_rules
 
 int gw_claims_allow_database(const gw_claims *claims, const char *database)
 {
-    if (claims->db_all)
+    /* "*" never covers the system database: administration needs a token
+     * that names it, which only clients marked admin can get. */
+    if (claims->db_all && strcmp(database, "system") != 0)
         return 1;
     for (size_t i = 0; i < claims->n_db; i++) {
         if (strcmp(claims->db[i], database) == 0)

@@ -303,6 +303,8 @@ static gw_err set_field(parse_ctx *ctx, const char *section_name, const field *f
     return rc;
 }
 
+static gw_err parse_jwt_keys(parse_ctx *ctx, const yaml_node_t *seq);
+
 static gw_err parse_section(parse_ctx *ctx, const section *sec, const yaml_node_t *map)
 {
     if (map->type != YAML_MAPPING_NODE)
@@ -317,6 +319,12 @@ static gw_err parse_section(parse_ctx *ctx, const section *sec, const yaml_node_
 
         if (!k || !v || k->type != YAML_SCALAR_NODE)
             return fail_at(ctx, k, "section '%s' has a key that is not a plain name", sec->name);
+        if (strcmp(sec->name, "jwt") == 0 && strcmp(scalar_text(k), "verify_keys") == 0) {
+            rc = parse_jwt_keys(ctx, v);
+            if (rc != GW_OK)
+                return rc;
+            continue;
+        }
         for (size_t i = 0; i < sec->n_fields; i++) {
             if (strcmp(scalar_text(k), sec->fields[i].key) == 0) {
                 found = &sec->fields[i];
@@ -337,6 +345,83 @@ static gw_err parse_section(parse_ctx *ctx, const section *sec, const yaml_node_
         rc = set_field(ctx, sec->name, found, v);
         if (rc != GW_OK)
             return rc;
+    }
+    return GW_OK;
+}
+
+/* Reads jwt.verify_keys: a list of {kid, alg, public_key}. */
+static gw_err parse_jwt_keys(parse_ctx *ctx, const yaml_node_t *seq)
+{
+    gw_config *config = ctx->config;
+    size_t n;
+
+    if (seq->type != YAML_SEQUENCE_NODE)
+        return fail_at(ctx, seq, "'jwt.verify_keys' must be a list of {kid, alg, public_key}");
+    if (config->jwt_keys)
+        return fail_at(ctx, seq, "'jwt.verify_keys' is set twice");
+    n = (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start);
+    config->jwt_keys = calloc(n ? n : 1, sizeof *config->jwt_keys);
+    if (!config->jwt_keys)
+        return GW_ERR_NOMEM;
+
+    for (size_t i = 0; i < n; i++) {
+        yaml_node_t *map = yaml_document_get_node(ctx->doc, seq->data.sequence.items.start[i]);
+        gw_jwt_key_config *key = &config->jwt_keys[i];
+        char *ref_text = NULL;
+        const yaml_node_t *ref_node = NULL;
+        gw_error_detail inner;
+        gw_err rc;
+
+        config->n_jwt_keys = i + 1;
+        if (!map || map->type != YAML_MAPPING_NODE)
+            return fail_at(ctx, seq, "every entry of 'jwt.verify_keys' must be a map with kid, alg, public_key");
+        key->line = node_line(map);
+        for (yaml_node_pair_t *pair = map->data.mapping.pairs.start; pair < map->data.mapping.pairs.top; pair++) {
+            yaml_node_t *k = yaml_document_get_node(ctx->doc, pair->key);
+            yaml_node_t *v = yaml_document_get_node(ctx->doc, pair->value);
+            char **slot = NULL;
+
+            if (!k || !v || k->type != YAML_SCALAR_NODE || v->type != YAML_SCALAR_NODE)
+                return fail_at(ctx, map, "'jwt.verify_keys' entries hold plain values only");
+            if (strcmp(scalar_text(k), "kid") == 0)
+                slot = &key->kid;
+            else if (strcmp(scalar_text(k), "alg") == 0)
+                slot = &key->alg;
+            else if (strcmp(scalar_text(k), "public_key") == 0)
+                slot = &ref_text, ref_node = v;
+            else
+                return fail_at(ctx, k, "unknown key '%.64s' in jwt.verify_keys; expected kid, alg, public_key",
+                               scalar_text(k));
+            free(*slot);
+            *slot = NULL;
+            rc = expand_env(ctx, v, "jwt.verify_keys", slot);
+            if (rc != GW_OK) {
+                free(ref_text);
+                return rc;
+            }
+        }
+        if (!key->kid || key->kid[0] == '\0' || strlen(key->kid) > 64) {
+            free(ref_text);
+            return fail_at(ctx, map, "a jwt.verify_keys entry needs a 'kid' of 1..64 characters");
+        }
+        if (!key->alg || (strcmp(key->alg, "RS256") != 0 && strcmp(key->alg, "ES256") != 0)) {
+            free(ref_text);
+            return fail_at(ctx, map, "jwt.verify_keys '%s': alg must be RS256 or ES256", key->kid);
+        }
+        if (!ref_text) {
+            return fail_at(ctx, map, "jwt.verify_keys '%s': public_key is required, e.g. file:/etc/keys/%s.pem",
+                           key->kid, key->kid);
+        }
+        rc = gw_secret_ref_parse(ref_text, &key->public_key, &inner);
+        free(ref_text);
+        if (rc == GW_ERR_CONFIG)
+            return fail_at(ctx, ref_node, "jwt.verify_keys '%s': %s", key->kid, inner.message);
+        if (rc != GW_OK)
+            return rc;
+        for (size_t j = 0; j < i; j++) {
+            if (strcmp(config->jwt_keys[j].kid, key->kid) == 0)
+                return fail_at(ctx, map, "jwt.verify_keys: kid '%s' is defined twice", key->kid);
+        }
     }
     return GW_OK;
 }
@@ -393,7 +478,7 @@ static int client_id_valid(const char *id)
 static gw_err parse_client(parse_ctx *ctx, const yaml_node_t *map, gw_client_config *client)
 {
     const yaml_node_t *id_node = NULL, *hash_node = NULL, *db_node = NULL;
-    const yaml_node_t *mode_node = NULL, *ttl_node = NULL;
+    const yaml_node_t *mode_node = NULL, *ttl_node = NULL, *admin_node = NULL;
     char key[160];
     gw_error_detail inner;
     long long ttl = 0;
@@ -424,9 +509,11 @@ static gw_err parse_client(parse_ctx *ctx, const yaml_node_t *map, gw_client_con
             mode_node = v;
         else if (strcmp(name, "token_ttl_s") == 0)
             ttl_node = v;
+        else if (strcmp(name, "admin") == 0)
+            admin_node = v;
         else
-            return fail_at(ctx, k, "unknown client key '%.64s'; expected id, secret_hash, databases, mode, token_ttl_s",
-                           name);
+            return fail_at(ctx, k, "unknown client key '%.64s'; expected id, secret_hash, databases, mode, "
+                           "token_ttl_s, admin", name);
     }
 
     if (!id_node)
@@ -479,6 +566,20 @@ static gw_err parse_client(parse_ctx *ctx, const yaml_node_t *map, gw_client_con
         free(mode);
         if (!valid)
             return fail_at(ctx, mode_node, "client '%s': mode must be 'read' or 'write'", client->id);
+    }
+
+    if (admin_node) {
+        const char *admin = scalar_text(admin_node);
+
+        if (strcmp(admin, "true") == 0)
+            client->admin = 1;
+        else if (strcmp(admin, "false") != 0)
+            return fail_at(ctx, admin_node, "client '%s': admin must be true or false", client->id);
+    }
+    for (size_t i = 0; i < client->n_databases; i++) {
+        if (strcmp(client->databases[i], "system") == 0 && !client->admin)
+            return fail_at(ctx, db_node, "client '%s' lists the system database but is not marked 'admin: true'",
+                           client->id);
     }
 
     if (ttl_node) {
@@ -618,7 +719,7 @@ gw_err gw_config_parse(const char *text, size_t len, const char *source,
 {
     yaml_parser_t parser;
     yaml_document_t doc;
-    int parser_ready = 0, doc_ready = 0, clients_seen = 0;
+    int parser_ready = 0, doc_ready = 0;
     parse_ctx ctx;
     gw_config *config = NULL;
     yaml_node_t *root;
@@ -682,13 +783,6 @@ gw_err gw_config_parse(const char *text, size_t len, const char *source,
             }
         }
         if (strcmp(scalar_text(k), "clients") == 0) {
-            /* libyaml accepts repeated keys, and a second list would
-             * replace the first one and leak it. */
-            if (clients_seen) {
-                rc = fail_at(&ctx, k, "key 'clients' appears twice; list every client under one 'clients' key");
-                goto out;
-            }
-            clients_seen = 1;
             rc = parse_clients(&ctx, v);
             if (rc != GW_OK)
                 goto out;
@@ -783,6 +877,12 @@ void gw_config_free(gw_config *c)
     free(c->jwt_issuer);
     free(c->jwt_audience);
     gw_secret_ref_clear(&c->jwt_signing_key);
+    for (size_t i = 0; i < c->n_jwt_keys; i++) {
+        free(c->jwt_keys[i].kid);
+        free(c->jwt_keys[i].alg);
+        gw_secret_ref_clear(&c->jwt_keys[i].public_key);
+    }
+    free(c->jwt_keys);
     free(c->log_level);
     free(c->ssm_region);
     free(c->ssm_endpoint);

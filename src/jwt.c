@@ -7,14 +7,21 @@
 #include <strings.h>
 
 #include <jwt.h>
+#include <openssl/bio.h>
+#include <openssl/bn.h>
 #include <openssl/crypto.h>
+#include <openssl/ec.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/pem.h>
 #include <openssl/rand.h>
 
 #include "gw_base64.h"
 
 #define HS256_SIG_BYTES 32
+/* Room for RSA signatures up to 8192-bit keys. */
+#define SIG_MAX_BYTES 1026
 
 /* Decodes one base64url segment holding a JSON object. New reference. */
 static json_t *decode_json_segment(const char *seg, size_t len)
@@ -44,6 +51,77 @@ static json_t *decode_json_segment(const char *seg, size_t len)
     return value;
 }
 
+int gw_jwt_alg_parse(const char *name, gw_jwt_alg *out)
+{
+    if (strcmp(name, "HS256") == 0)
+        *out = GW_JWT_HS256;
+    else if (strcmp(name, "RS256") == 0)
+        *out = GW_JWT_RS256;
+    else if (strcmp(name, "ES256") == 0)
+        *out = GW_JWT_ES256;
+    else
+        return -1;
+    return 0;
+}
+
+const char *gw_jwt_alg_name(gw_jwt_alg alg)
+{
+    switch (alg) {
+    case GW_JWT_HS256: return "HS256";
+    case GW_JWT_RS256: return "RS256";
+    case GW_JWT_ES256: return "ES256";
+    }
+    return "none";
+}
+
+gw_err gw_jwt_public_key_load(const char *pem, size_t len, gw_jwt_alg alg, EVP_PKEY **out, gw_error_detail *err)
+{
+    BIO *bio = BIO_new_mem_buf(pem, (int)len);
+    EVP_PKEY *pkey = NULL;
+    gw_err rc = GW_ERR_CONFIG;
+
+    *out = NULL;
+    if (!bio)
+        return GW_ERR_NOMEM;
+    pkey = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
+    BIO_free(bio);
+    if (!pkey) {
+        ERR_clear_error();
+        return gw_error_set(err, GW_ERR_CONFIG, "the key is not a PEM public key (-----BEGIN PUBLIC KEY-----); "
+                                                "export it with 'openssl pkey -pubout'");
+    }
+    switch (alg) {
+    case GW_JWT_RS256:
+        if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_RSA || EVP_PKEY_get_bits(pkey) < 2048) {
+            gw_error_set(err, rc, "RS256 needs an RSA public key of at least 2048 bits");
+            goto out;
+        }
+        break;
+    case GW_JWT_ES256: {
+        char group[64] = "";
+        size_t group_len = 0;
+
+        if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_EC ||
+            !EVP_PKEY_get_utf8_string_param(pkey, "group", group, sizeof group, &group_len) ||
+            strcmp(group, "prime256v1") != 0) {
+            gw_error_set(err, rc, "ES256 needs an EC public key on curve P-256 (prime256v1)");
+            goto out;
+        }
+        break;
+    }
+    case GW_JWT_HS256:
+        gw_error_set(err, rc, "HS256 uses jwt.signing_key, not a public key");
+        goto out;
+    }
+    *out = pkey;
+    pkey = NULL;
+    rc = GW_OK;
+
+out:
+    EVP_PKEY_free(pkey);
+    return rc;
+}
+
 static gw_token_err check_header(const json_t *header)
 {
     const json_t *alg, *typ;
@@ -51,10 +129,6 @@ static gw_token_err check_header(const json_t *header)
     alg = json_object_get(header, "alg");
     if (!json_is_string(alg))
         return GW_TOKEN_BAD_HEADER;
-    /* Algorithm pinning: anything but HS256, "none" included, is refused
-     * whatever the key. */
-    if (strcmp(json_string_value(alg), "HS256") != 0)
-        return GW_TOKEN_ALG_NOT_ALLOWED;
     typ = json_object_get(header, "typ");
     if (typ && (!json_is_string(typ) || strcasecmp(json_string_value(typ), "JWT") != 0))
         return GW_TOKEN_BAD_HEADER;
@@ -65,14 +139,111 @@ static gw_token_err check_header(const json_t *header)
     return GW_TOKEN_OK;
 }
 
+/* JWS carries ECDSA signatures as r || s (RFC 7518 3.4); OpenSSL wants DER. */
+static int es256_to_der(const unsigned char *sig, unsigned char *der, size_t cap, size_t *der_len)
+{
+    ECDSA_SIG *ecdsa = ECDSA_SIG_new();
+    BIGNUM *r = BN_bin2bn(sig, 32, NULL);
+    BIGNUM *s = BN_bin2bn(sig + 32, 32, NULL);
+    unsigned char *p = der;
+    int n = -1;
+
+    if (!ecdsa || !r || !s || ECDSA_SIG_set0(ecdsa, r, s) != 1) {
+        BN_free(r);
+        BN_free(s);
+        ECDSA_SIG_free(ecdsa);
+        return -1;
+    }
+    if (i2d_ECDSA_SIG(ecdsa, NULL) <= (int)cap)
+        n = i2d_ECDSA_SIG(ecdsa, &p);
+    ECDSA_SIG_free(ecdsa);
+    if (n <= 0)
+        return -1;
+    *der_len = (size_t)n;
+    return 0;
+}
+
+static int verify_public(const gw_jwt_public_key *key, const unsigned char *input, size_t input_len,
+                         const unsigned char *sig, size_t sig_len)
+{
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    unsigned char der[80];
+    size_t der_len = 0;
+    int ok = 0;
+
+    if (!ctx)
+        return 0;
+    if (key->alg == GW_JWT_ES256) {
+        if (sig_len != 64 || es256_to_der(sig, der, sizeof der, &der_len) != 0)
+            goto out;
+        sig = der;
+        sig_len = der_len;
+    } else if (sig_len != (size_t)EVP_PKEY_get_size(key->pkey)) {
+        goto out;
+    }
+    ok = EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, key->pkey) == 1 &&
+         EVP_DigestVerify(ctx, sig, sig_len, input, input_len) == 1;
+
+out:
+    ERR_clear_error();
+    EVP_MD_CTX_free(ctx);
+    return ok;
+}
+
+static int verify_hs256(const gw_jwt_verifier *verifier, const unsigned char *input, size_t input_len,
+                        const unsigned char *sig, size_t sig_len)
+{
+    unsigned char expected[EVP_MAX_MD_SIZE];
+    unsigned int expected_len = 0;
+
+    /* Never verify against a missing or short key. */
+    if (!verifier->key || verifier->key_len < GW_JWT_MIN_KEY_BYTES || sig_len != HS256_SIG_BYTES)
+        return 0;
+    if (!HMAC(EVP_sha256(), verifier->key, (int)verifier->key_len, input, input_len, expected, &expected_len) ||
+        expected_len != HS256_SIG_BYTES)
+        return 0;
+    return CRYPTO_memcmp(expected, sig, HS256_SIG_BYTES) == 0;
+}
+
+/* Checks the signature with the key the header selects. */
+static gw_token_err check_signature(const gw_jwt_verifier *verifier, const json_t *header, const char *token,
+                                    size_t input_len, const char *sig_text, size_t sig_text_len)
+{
+    const char *alg = json_string_value(json_object_get(header, "alg"));
+    const json_t *kid = json_object_get(header, "kid");
+    unsigned char sig[SIG_MAX_BYTES];
+    size_t sig_len = 0;
+
+    if (gw_base64url_decode(sig_text, sig_text_len, sig, sizeof sig, &sig_len) != 0)
+        return GW_TOKEN_BAD_SIGNATURE;
+
+    if (!kid) {
+        /* Algorithm pinning: without kid only HS256 with our own key. */
+        if (strcmp(alg, "HS256") != 0)
+            return GW_TOKEN_ALG_NOT_ALLOWED;
+        return verify_hs256(verifier, (const unsigned char *)token, input_len, sig, sig_len)
+                   ? GW_TOKEN_OK : GW_TOKEN_BAD_SIGNATURE;
+    }
+    if (!json_is_string(kid))
+        return GW_TOKEN_BAD_HEADER;
+    for (size_t i = 0; i < verifier->n_public_keys; i++) {
+        const gw_jwt_public_key *key = &verifier->public_keys[i];
+
+        if (strcmp(key->kid, json_string_value(kid)) != 0)
+            continue;
+        /* The key decides the algorithm, never the token. */
+        if (strcmp(alg, gw_jwt_alg_name(key->alg)) != 0)
+            return GW_TOKEN_ALG_NOT_ALLOWED;
+        return verify_public(key, (const unsigned char *)token, input_len, sig, sig_len)
+                   ? GW_TOKEN_OK : GW_TOKEN_BAD_SIGNATURE;
+    }
+    return GW_TOKEN_UNKNOWN_KID;
+}
+
 gw_token_err gw_jwt_verify(const gw_jwt_verifier *verifier, const char *token, size_t len,
                            long long now, gw_claims *out)
 {
     const char *dot1, *dot2;
-    unsigned char expected[EVP_MAX_MD_SIZE];
-    unsigned int expected_len = 0;
-    unsigned char given[HS256_SIG_BYTES + 3];
-    size_t given_len = 0;
     json_t *header = NULL, *payload = NULL;
     gw_token_err rc = GW_TOKEN_MALFORMED;
 
@@ -80,8 +251,6 @@ gw_token_err gw_jwt_verify(const gw_jwt_verifier *verifier, const char *token, s
         return GW_TOKEN_MISSING;
     if (len > verifier->max_token_bytes)
         return GW_TOKEN_TOO_LARGE;
-    if (!verifier->key || verifier->key_len < GW_JWT_MIN_KEY_BYTES)
-        return GW_TOKEN_BAD_SIGNATURE; /* never verify against a missing key */
 
     dot1 = memchr(token, '.', len);
     if (!dot1)
@@ -102,18 +271,11 @@ gw_token_err gw_jwt_verify(const gw_jwt_verifier *verifier, const char *token, s
         goto out;
 
     /* The signature is checked before the payload is parsed, so forged
-     * tokens cost one HMAC and no JSON work. */
-    if (gw_base64url_decode(dot2 + 1, len - (size_t)(dot2 + 1 - token), given, sizeof given, &given_len) != 0 ||
-        given_len != HS256_SIG_BYTES) {
-        rc = GW_TOKEN_BAD_SIGNATURE;
+     * tokens cost one signature check and no JSON work. */
+    rc = check_signature(verifier, header, token, (size_t)(dot2 - token), dot2 + 1,
+                         len - (size_t)(dot2 + 1 - token));
+    if (rc != GW_TOKEN_OK)
         goto out;
-    }
-    if (!HMAC(EVP_sha256(), verifier->key, (int)verifier->key_len, (const unsigned char *)token,
-              (size_t)(dot2 - token), expected, &expected_len) ||
-        expected_len != HS256_SIG_BYTES || CRYPTO_memcmp(expected, given, HS256_SIG_BYTES) != 0) {
-        rc = GW_TOKEN_BAD_SIGNATURE;
-        goto out;
-    }
 
     payload = decode_json_segment(dot1 + 1, (size_t)(dot2 - dot1 - 1));
     if (!payload) {

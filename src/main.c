@@ -93,8 +93,8 @@ static gw_err load_runtime(const char *path, gw_runtime **out, gw_error_detail *
     if (gw_log_level_parse(config->log_level, &level) == 0)
         gw_log_set_level(level);
 
-    /* env: and file: references resolve locally; AWS is contacted only when
-     * the configuration has an ssm: reference. The credentials cache is
+    /* env: and file: references resolve locally, and AWS is contacted only
+     * when the configuration has an ssm: reference. The credentials cache is
      * process-wide, so reloads reuse credentials that are still fresh. */
     fetch_ctx.config = config;
     fetch_ctx.credentials = gw_aws_credentials_default_provider();

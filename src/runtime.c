@@ -33,6 +33,9 @@ static void runtime_free(gw_runtime *rt)
     for (size_t i = 0; i < rt->n_clients; i++)
         gw_secret_hash_clear(&rt->clients[i].hash);
     free(rt->clients);
+    for (size_t i = 0; i < rt->n_public_keys; i++)
+        EVP_PKEY_free(rt->public_keys[i].pkey);
+    free(rt->public_keys);
     gw_secret_hash_clear(&rt->dummy_hash);
     gw_secret_clear(&rt->signing_key);
     gw_secret_clear(&rt->neo4j_password);
@@ -63,7 +66,8 @@ gw_err gw_runtime_create(gw_config *config, gw_secret_fetcher fetch, void *fetch
     const char **whats = NULL;
     char (*what_buf)[192] = NULL;
     gw_secret *values = NULL;
-    size_t n = 2 + config->n_clients;
+    size_t n = 2 + config->n_clients + config->n_jwt_keys;
+    size_t key_base = 2 + config->n_clients;
     gw_err rc = GW_ERR_NOMEM;
 
     *out = NULL;
@@ -88,6 +92,12 @@ gw_err gw_runtime_create(gw_config *config, gw_secret_fetcher fetch, void *fetch
         snprintf(what_buf[i + 2], sizeof what_buf[i + 2], "clients[%s].secret_hash", config->clients[i].id);
         refs[i + 2] = &config->clients[i].secret_hash;
         whats[i + 2] = what_buf[i + 2];
+    }
+    for (size_t i = 0; i < config->n_jwt_keys; i++) {
+        snprintf(what_buf[key_base + i], sizeof what_buf[key_base + i], "jwt.verify_keys[%s].public_key",
+                 config->jwt_keys[i].kid);
+        refs[key_base + i] = &config->jwt_keys[i].public_key;
+        whats[key_base + i] = what_buf[key_base + i];
     }
     rc = fetch(fetch_ctx, refs, whats, values, n, err);
     if (rc != GW_OK)
@@ -124,8 +134,33 @@ gw_err gw_runtime_create(gw_config *config, gw_secret_fetcher fetch, void *fetch
     if (rc != GW_OK)
         goto out;
 
+    /* A key that fails to load stops the start: a verifier with a missing
+     * key must never be left to decide what an unsigned token means. */
+    rt->public_keys = calloc(config->n_jwt_keys ? config->n_jwt_keys : 1, sizeof *rt->public_keys);
+    if (!rt->public_keys) {
+        rc = GW_ERR_NOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < config->n_jwt_keys; i++) {
+        gw_jwt_public_key *key = &rt->public_keys[i];
+        gw_error_detail inner;
+
+        key->kid = config->jwt_keys[i].kid;
+        gw_jwt_alg_parse(config->jwt_keys[i].alg, &key->alg);
+        rc = gw_jwt_public_key_load(values[key_base + i].data, values[key_base + i].len, key->alg, &key->pkey,
+                                    &inner);
+        if (rc != GW_OK) {
+            gw_error_set_at(err, rc, config->source, config->jwt_keys[i].line, 0, "%s: %s", whats[key_base + i],
+                            inner.message);
+            goto out;
+        }
+        rt->n_public_keys = i + 1;
+    }
+
     rt->verifier.key = (const unsigned char *)rt->signing_key.data;
     rt->verifier.key_len = rt->signing_key.len;
+    rt->verifier.public_keys = rt->public_keys;
+    rt->verifier.n_public_keys = rt->n_public_keys;
     rt->verifier.rules.issuer = config->jwt_issuer;
     rt->verifier.rules.audience = config->jwt_audience;
     rt->verifier.rules.leeway_s = config->jwt_leeway_s;

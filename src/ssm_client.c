@@ -16,8 +16,8 @@
 #include "gw_aws_http.h"
 #include "gw_log.h"
 
-/* A GetParameters answer holds at most 10 values of at most 8 KiB each
- * (advanced parameters) plus metadata; anything larger is not SSM. */
+/* A GetParameters response contains at most 10 values of at most 8 KiB each
+ * (advanced parameters) plus metadata. A larger response is not from SSM. */
 #define SSM_MAX_RESPONSE_BYTES (1024 * 1024)
 
 static void sleep_ms(long ms)
@@ -138,8 +138,8 @@ gw_aws_err gw_ssm_get_parameters(const gw_ssm_settings *settings, gw_aws_credent
         memset(&info, 0, sizeof info);
         credentials_failed = 0;
 
-        /* Credentials are fetched per attempt: a retry after an expired
-         * token needs the new ones, and the cache makes this cheap. */
+        /* Credentials are fetched per attempt, because a retry after an
+         * expired token needs new ones. The cache makes this cheap. */
         rc = gw_aws_credentials_get(provider, &creds, err);
         if (rc != GW_AWS_OK) {
             credentials_failed = 1;
@@ -169,7 +169,7 @@ gw_aws_err gw_ssm_get_parameters(const gw_ssm_settings *settings, gw_aws_credent
                 snprintf(info.message, sizeof info.message, "%.60s: %.90s", settings->endpoint,
                          response.transport_error);
             } else if (rc == GW_AWS_ERR_BAD_RESPONSE) {
-                snprintf(info.message, sizeof info.message, "the answer is larger than %d bytes",
+                snprintf(info.message, sizeof info.message, "the response is larger than %d bytes",
                          SSM_MAX_RESPONSE_BYTES);
             }
         }
@@ -195,7 +195,7 @@ gw_aws_err gw_ssm_get_parameters(const gw_ssm_settings *settings, gw_aws_credent
 
 out:
     if (rc != GW_AWS_OK && rc != GW_AWS_ERR_NOMEM && credentials_failed && err) {
-        /* The provider's message says what is wrong with the credentials. */
+        /* The provider's message describes what is wrong with the credentials. */
         if (attempt > 1) {
             size_t len = strlen(err->message);
 
@@ -273,8 +273,8 @@ gw_err gw_secret_fetch_with_ssm(void *ctx, const gw_secret_ref *const *refs, con
     memset(&plan, 0, sizeof plan);
     clock_gettime(CLOCK_MONOTONIC, &started);
 
-    /* env: and file: first: they need no network, and their errors are
-     * cheaper to find. */
+    /* env: and file: references resolve first, because they need no
+     * network and their errors are cheaper to find. */
     for (size_t i = 0; i < n; i++) {
         if (refs[i]->kind == GW_SECRET_SSM) {
             n_ssm++;

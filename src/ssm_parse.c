@@ -1,6 +1,6 @@
 /*
  * ssm_parse.c - the I/O-free half of gw_ssm.h: settings, batching, the
- * GetParameters body and answer, error classification, backoff and the
+ * GetParameters request and response, error classification, backoff and the
  * messages for failures.
  */
 #include "gw_ssm.h"
@@ -31,8 +31,8 @@ static gw_aws_err fail(gw_error_detail *err, gw_aws_err rc, const char *fmt, ...
     return rc;
 }
 
-/* A message written piece by piece into a fixed buffer; pieces that do not
- * fit are cut, never overflow. */
+/* A message written piece by piece into a fixed buffer. Text that does not
+ * fit is cut off. */
 typedef struct text {
     char *buf;
     size_t size;
@@ -166,7 +166,7 @@ gw_aws_err gw_ssm_plan_make(const char *const *names, size_t n, gw_ssm_plan *out
         return GW_AWS_ERR_NOMEM;
     }
 
-    /* Two settings may name the same parameter; it is requested once. */
+    /* Two settings may name the same parameter, which is then requested once. */
     for (size_t i = 0; i < n; i++) {
         size_t j = 0;
 
@@ -223,8 +223,8 @@ out:
     return body;
 }
 
-/* Overwrites every "Value" string of the answer before jansson frees it:
- * jansson frees without wiping, and these strings are the secrets. */
+/* Overwrites every "Value" string of the response before jansson frees it,
+ * because jansson frees without wiping and these strings are the secrets. */
 static void wipe_values(json_t *root)
 {
     json_t *parameters = json_object_get(root, "Parameters");
@@ -239,9 +239,9 @@ static void wipe_values(json_t *root)
     }
 }
 
-/* Returns the index in `params` of the parameter an answer entry is for.
+/* Returns the index in `params` of the parameter a response entry is for.
  * A request may name a parameter by name, by name with a ":version" or
- * ":label" selector, or by ARN; the answer gives Name, Selector and ARN. */
+ * ":label" selector, or by ARN. The response gives Name, Selector and ARN. */
 static long match_entry(json_t *entry, const gw_ssm_parameter *params, size_t n)
 {
     const char *name = json_string_value(json_object_get(entry, "Name"));
@@ -251,16 +251,16 @@ static long match_entry(json_t *entry, const gw_ssm_parameter *params, size_t n)
     if (!name)
         return -1;
     for (size_t i = 0; i < n; i++) {
-        const char *wanted = params[i].name;
+        const char *requested = params[i].name;
         size_t name_len = strlen(name);
 
         if (params[i].found)
             continue;
-        if (strcmp(wanted, name) == 0)
+        if (strcmp(requested, name) == 0)
             return (long)i;
-        if (selector && strncmp(wanted, name, name_len) == 0 && strcmp(wanted + name_len, selector) == 0)
+        if (selector && strncmp(requested, name, name_len) == 0 && strcmp(requested + name_len, selector) == 0)
             return (long)i;
-        if (arn && strcmp(wanted, arn) == 0)
+        if (arn && strcmp(requested, arn) == 0)
             return (long)i;
     }
     return -1;
@@ -275,16 +275,16 @@ gw_aws_err gw_ssm_parse_response(const char *body, size_t len, gw_ssm_parameter 
     size_t i;
     gw_aws_err rc = GW_AWS_ERR_BAD_RESPONSE;
 
-    /* json_err.text can quote the input, which holds secrets: never use it. */
+    /* json_err.text can quote the input, which contains secrets, so it is never used. */
     root = json_loadb(body, len, 0, &json_err);
     if (!json_is_object(root)) {
-        fail(err, rc, "the GetParameters answer is not a JSON object");
+        fail(err, rc, "the GetParameters response is not a JSON object");
         goto out;
     }
     parameters = json_object_get(root, "Parameters");
     invalid = json_object_get(root, "InvalidParameters");
     if (!json_is_array(parameters) || (invalid && !json_is_array(invalid))) {
-        fail(err, rc, "the GetParameters answer has no Parameters list");
+        fail(err, rc, "the GetParameters response has no Parameters list");
         goto out;
     }
 
@@ -294,14 +294,14 @@ gw_aws_err gw_ssm_parse_response(const char *body, size_t len, gw_ssm_parameter 
         long k;
 
         if (!json_is_object(entry) || !json_is_string(json_object_get(entry, "Name"))) {
-            fail(err, rc, "a GetParameters answer entry has no Name");
+            fail(err, rc, "a GetParameters response entry has no Name");
             goto out;
         }
         k = match_entry(entry, params, n);
         if (k < 0)
             continue;
         if (!json_is_string(value)) {
-            fail(err, rc, "the GetParameters answer entry for %.200s has no Value string", params[k].name);
+            fail(err, rc, "the GetParameters response entry for %.200s has no Value string", params[k].name);
             goto out;
         }
         if (gw_secret_set(&params[k].value, json_string_value(value), json_string_length(value)) != GW_OK) {
@@ -549,7 +549,7 @@ void gw_ssm_describe_failure(gw_aws_err rc, const gw_aws_error_info *info, long 
         add_names(&t, names, n);
         text_add(&t, " (request id %s)", rid);
         if (info->message[0])
-            text_add(&t, ". AWS says: %s", info->message);
+            text_add(&t, ". AWS message: %s", info->message);
         break;
     case GW_AWS_ERR_THROTTLED:
     case GW_AWS_ERR_SERVER:
@@ -562,7 +562,7 @@ void gw_ssm_describe_failure(gw_aws_err rc, const gw_aws_error_info *info, long 
         add_names(&t, names, n);
         break;
     case GW_AWS_ERR_BAD_RESPONSE:
-        text_add(&t, "SSM sent an answer to GetParameters that cannot be used (HTTP %ld, request id %s): %s; check "
+        text_add(&t, "SSM returned an unusable GetParameters response (HTTP %ld, request id %s): %s; check "
                      "ssm.endpoint",
                  status, rid, info->message[0] ? info->message : "not a GetParameters result");
         break;
@@ -627,8 +627,8 @@ gw_aws_err gw_ssm_check_parameters(const gw_ssm_plan *plan, const gw_ssm_paramet
     t.size = sizeof err->message;
     t.len = 0;
 
-    /* Missing parameters come first: they must be created before anything
-     * else can be checked. */
+    /* Missing parameters come first, because they must be created before
+     * anything else can be checked. */
     if (missing) {
         text_add(&t, missing == 1 ? "SSM parameter " : "SSM parameters ");
         for (size_t j = 0; j < plan->n_unique; j++) {

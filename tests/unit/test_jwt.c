@@ -357,7 +357,7 @@ static void jwt_tampered_payload(void **state)
 static void jwt_tampered_header(void **state)
 {
     char *token = make_token(header_hs256, payload_valid);
-    char *forged_header = encode_text("{\"alg\":\"HS256\",\"typ\":\"JWT\",\"kid\":\"x\"}");
+    char *forged_header = encode_text("{\"alg\":\"HS256\",\"typ\":\"JWT\",\"cty\":\"x\"}");
     char *p = encode_text(payload_valid);
     char *forged = join3(forged_header, p, strrchr(token, '.') + 1);
 
@@ -508,7 +508,7 @@ static const header_case header_cases[] = {
     {"jwt_header_typ_absent", "{\"alg\":\"HS256\"}", GW_TOKEN_OK},
     {"jwt_header_typ_other", "{\"alg\":\"HS256\",\"typ\":\"JOSE\"}", GW_TOKEN_BAD_HEADER},
     {"jwt_header_typ_number", "{\"alg\":\"HS256\",\"typ\":1}", GW_TOKEN_BAD_HEADER},
-    {"jwt_header_kid_ignored", "{\"alg\":\"HS256\",\"kid\":\"k1\"}", GW_TOKEN_OK},
+    {"jwt_header_kid_unknown", "{\"alg\":\"HS256\",\"kid\":\"k1\"}", GW_TOKEN_UNKNOWN_KID},
     {"jwt_header_array", "[\"HS256\"]", GW_TOKEN_BAD_HEADER},
     {"jwt_header_not_json", "alg=HS256", GW_TOKEN_BAD_HEADER},
     {"jwt_header_truncated", "{\"alg\":\"HS256\"", GW_TOKEN_BAD_HEADER},

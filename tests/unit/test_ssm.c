@@ -1,5 +1,5 @@
 /* test_ssm.c - the I/O-free parts of gw_ssm.h: batching, the request body,
- * GetParameters answers, error classification, backoff bounds, settings and
+ * GetParameters responses, error classification, backoff bounds, settings and
  * failure messages. */
 #include "unit.h"
 #include "unit_table.h"
@@ -110,7 +110,7 @@ static void request_body_exact(void **state)
     free(body);
 }
 
-/* ---- GetParameters answers -------------------------------------------- */
+/* ---- GetParameters responses ------------------------------------------ */
 
 static void params_init(gw_ssm_parameter *params, const char *const *names, size_t n)
 {
@@ -208,25 +208,25 @@ static void parse_ignores_unrequested(void **state)
     assert_false(params[0].found);
 }
 
-typedef struct bad_answer_case {
+typedef struct bad_response_case {
     const char *name;
     const char *body;
-} bad_answer_case;
+} bad_response_case;
 
-static const bad_answer_case bad_answer_cases[] = {
-    {"answer not json", "SECRET-VALUE"},
-    {"answer array", "[{\"Name\":\"/a\",\"Value\":\"SECRET-VALUE\"}]"},
-    {"answer no parameters", "{\"InvalidParameters\":[]}"},
-    {"answer parameters not list", "{\"Parameters\":{\"Name\":\"/a\",\"Value\":\"SECRET-VALUE\"}}"},
-    {"answer invalid not list", "{\"Parameters\":[],\"InvalidParameters\":\"/a\"}"},
-    {"answer entry without name", "{\"Parameters\":[{\"Value\":\"SECRET-VALUE\"}]}"},
-    {"answer entry without value", "{\"Parameters\":[{\"Name\":\"/a\",\"Type\":\"SecureString\"}]}"},
-    {"answer truncated", "{\"Parameters\":[{\"Name\":\"/a\",\"Value\":\"SECRET-VA"},
+static const bad_response_case bad_response_cases[] = {
+    {"response not json", "SECRET-VALUE"},
+    {"response array", "[{\"Name\":\"/a\",\"Value\":\"SECRET-VALUE\"}]"},
+    {"response no parameters", "{\"InvalidParameters\":[]}"},
+    {"response parameters not list", "{\"Parameters\":{\"Name\":\"/a\",\"Value\":\"SECRET-VALUE\"}}"},
+    {"response invalid not list", "{\"Parameters\":[],\"InvalidParameters\":\"/a\"}"},
+    {"response entry without name", "{\"Parameters\":[{\"Value\":\"SECRET-VALUE\"}]}"},
+    {"response entry without value", "{\"Parameters\":[{\"Name\":\"/a\",\"Type\":\"SecureString\"}]}"},
+    {"response truncated", "{\"Parameters\":[{\"Name\":\"/a\",\"Value\":\"SECRET-VA"},
 };
 
-static void parse_bad_answer(void **state)
+static void parse_bad_response(void **state)
 {
-    const bad_answer_case *c = *state;
+    const bad_response_case *c = *state;
     const char *names[] = {"/a"};
     gw_ssm_parameter params[1];
     gw_error_detail err;
@@ -256,8 +256,8 @@ static const classify_case classify_cases[] = {
     {"classify namespaced throttling", 400,
      "{\"__type\":\"com.amazonaws.ssm#ThrottlingException\",\"message\":\"Rate exceeded\"}", NULL,
      GW_AWS_ERR_THROTTLED, "ThrottlingException"},
-    {"classify header throttling", 400, "", "ThrottlingException:http://internal.amazon.com/coral/", GW_AWS_ERR_THROTTLED,
-     "ThrottlingException"},
+    {"classify header throttling", 400, "", "ThrottlingException:http://internal.amazon.com/coral/",
+     GW_AWS_ERR_THROTTLED, "ThrottlingException"},
     {"classify 429 without body", 429, "", NULL, GW_AWS_ERR_THROTTLED, ""},
     {"classify 500", 500, "{\"__type\":\"InternalServerError\",\"message\":\"x\"}", NULL, GW_AWS_ERR_SERVER,
      "InternalServerError"},
@@ -646,7 +646,8 @@ static void describe_retries_exhausted(void **state)
     (void)state;
     describe(GW_AWS_ERR_THROTTLED, "ThrottlingException", "Rate exceeded", &err);
     assert_non_null(strstr(err.message, "failed after 8 attempts"));
-    assert_non_null(strstr(err.message, "ThrottlingException (HTTP 400, request id REQ-123): Rate exceeded. Retry later"));
+    assert_non_null(
+        strstr(err.message, "ThrottlingException (HTTP 400, request id REQ-123): Rate exceeded. Retry later"));
     assert_non_null(strstr(err.message, "ssm.max_attempts. Parameters: /cg/pw, /cg/key"));
 }
 
@@ -689,7 +690,7 @@ int main(void)
     UNIT_ADD(&list, parse_empty_value);
     UNIT_ADD(&list, parse_selector_and_arn);
     UNIT_ADD(&list, parse_ignores_unrequested);
-    UNIT_ADD_ROWS(&list, bad_answer_cases, parse_bad_answer);
+    UNIT_ADD_ROWS(&list, bad_response_cases, parse_bad_response);
     UNIT_ADD_ROWS(&list, classify_cases, classify_case_run);
     UNIT_ADD(&list, classify_message_printable);
     UNIT_ADD(&list, classify_body_not_terminated);
