@@ -25,10 +25,10 @@ SAN_LDFLAGS := -fsanitize=address,undefined
 
 # Modules with no I/O besides the environment; unit tests link these only.
 CORE_SRCS := src/error.c src/log.c src/secret.c src/config.c src/base64.c src/claims.c src/jwt.c \
-             src/secret_hash.c src/token_request.c src/query_request.c src/neo4j_result.c src/route.c src/rate_limit.c \
+             src/secret_hash.c src/token_request.c src/query_request.c src/neo4j_result.c src/route.c src/rate_limit.c src/policy.c src/policy_cache.c \
              src/runtime.c src/aws_credentials_parse.c src/ssm_parse.c
 IO_SRCS   := src/neo4j_pool.c src/http_response.c src/auth.c src/handler_health.c src/handler_token.c \
-             src/handler_query.c src/http_server.c src/aws_http.c src/aws_credentials.c src/ssm_client.c
+             src/handler_query.c src/handler_policy.c src/http_server.c src/aws_http.c src/aws_credentials.c src/ssm_client.c
 MAIN_SRC  := src/main.c
 HEADERS   := $(wildcard include/*.h)
 

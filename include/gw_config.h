@@ -25,6 +25,11 @@ typedef enum gw_mode {
     GW_MODE_WRITE = 1
 } gw_mode;
 
+typedef struct gw_named_query {
+    char *name;
+    char *statement;
+} gw_named_query;
+
 typedef struct gw_client_config {
     char *id;
     gw_secret_ref secret_hash;
@@ -32,7 +37,13 @@ typedef struct gw_client_config {
     size_t n_databases;
     gw_mode mode;
     long token_ttl_s; /* 0: use jwt.ttl_s */
-    int admin;        /* may list the "system" database */
+    int admin;        /* may list the "system" database and run administration commands */
+    int allow_load_csv; /* -1: policy default */
+    char **deny_procedures; /* NULL: policy default */
+    size_t n_deny_procedures;
+    int named_only;   /* may run only `queries` */
+    gw_named_query *queries;
+    size_t n_queries;
     int line;         /* where the client is defined, for messages */
 } gw_client_config;
 
@@ -87,6 +98,12 @@ typedef struct gw_config {
     int token_failures_per_address;
     int token_failure_window_s;
 
+    /* policy: defaults for every client */
+    int allow_load_csv;
+    char **deny_procedures;
+    size_t n_deny_procedures;
+    size_t policy_cache_entries;
+
     /* log */
     char *log_level;
 
@@ -111,6 +128,9 @@ gw_err gw_config_parse(const char *text, size_t len, const char *source,
 gw_err gw_config_load(const char *path, gw_config **out, gw_error_detail *err);
 
 void gw_config_free(gw_config *config);
+
+/* Returns the named query `name` of `client`, or NULL. Borrowed. */
+const char *gw_client_named_query(const gw_client_config *client, const char *name);
 
 /* Returns the client with `id`, or NULL. Borrowed. */
 const gw_client_config *gw_config_find_client(const gw_config *config, const char *id);

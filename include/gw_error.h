@@ -46,7 +46,9 @@ typedef enum gw_err {
     GW_ERR_STATEMENT_TOO_LONG = 25,
     GW_ERR_PARAMETERS_TOO_DEEP = 26,
     GW_ERR_TOO_MANY_BOOKMARKS = 27,
-    GW_ERR_RATE_LIMITED = 28
+    GW_ERR_RATE_LIMITED = 28,
+    GW_ERR_POLICY_DENIED = 29,
+    GW_ERR_NAMED_QUERY = 30
 } gw_err;
 
 /* Caller-owned detail of a failure. `message` is a full sentence naming the

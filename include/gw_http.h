@@ -17,6 +17,8 @@
 #include "gw_claims.h"
 #include "gw_error.h"
 #include "gw_neo4j.h"
+#include "gw_policy.h"
+#include "gw_query_request.h"
 #include "gw_rate_limit.h"
 #include "gw_route.h"
 #include "gw_runtime.h"
@@ -26,6 +28,7 @@
 typedef struct gw_server_state {
     gw_neo4j_pool *pool;
     gw_rate_limiter *token_failures; /* failed POST /token attempts by client and address */
+    gw_policy_cache *policy_cache;   /* plan features per database and statement */
     volatile int draining;
 } gw_server_state;
 
@@ -79,6 +82,10 @@ void gw_handle_token(gw_request *req);
 void gw_handle_query(gw_request *req);
 void gw_handle_health(gw_request *req);
 void gw_handle_ready(gw_request *req);
+
+/* Applies named queries and the plan-based policy to a parsed query.
+ * Returns 0 to go on, or -1 after an answer was queued. */
+int gw_enforce_policy(gw_request *req, gw_query_request *qreq, const char *content_type);
 
 /* Verifies the bearer token of `req` before its body is read. Returns 0
  * when authenticated, or -1 after an error response was queued. */

@@ -4,7 +4,8 @@
  *
  * Pure: JSON text in, validated request out. Accepted fields are those of
  * Neo4j's Query API (statement, parameters, bookmarks, includeCounters,
- * accessMode) plus "database" on POST /query. Anything else is rejected, so
+ * accessMode) plus "database" on POST /query and "queryName" (a named query
+ * from the configuration, sent instead of "statement"). Anything else is rejected, so
  * a client cannot smuggle options such as impersonatedUser past the gateway.
  *
  * Ownership: gw_query_request owns `body` (a jansson reference); release
@@ -25,6 +26,7 @@ typedef struct gw_query_request {
     json_t *body; /* the validated request object, edited in place */
     char database[GW_DB_NAME_MAX + 1];
     gw_mode requested_mode; /* GW_MODE_READ unless accessMode asks to write */
+    char query_name[129];   /* "queryName": a named query from the configuration; "" when a statement is sent */
 } gw_query_request;
 
 typedef struct gw_query_limits {
@@ -54,6 +56,12 @@ gw_err gw_query_request_parse(const char *text, size_t len, const char *path_dat
  * its length, or NULL when out of memory. */
 char *gw_query_request_neo4j_body(gw_query_request *req, gw_mode mode, const char *request_id, int typed,
                                   size_t *len);
+
+/* Replaces a named query reference with its statement text. */
+gw_err gw_query_request_set_statement(gw_query_request *req, const char *statement);
+
+/* Returns the statement text (borrowed from the request). */
+const char *gw_query_request_statement(const gw_query_request *req, size_t *len);
 
 void gw_query_request_clear(gw_query_request *req);
 

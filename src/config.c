@@ -349,6 +349,132 @@ static gw_err parse_section(parse_ctx *ctx, const section *sec, const yaml_node_
     return GW_OK;
 }
 
+/* Reads a YAML list of strings into a new array. */
+static gw_err parse_string_list(parse_ctx *ctx, const yaml_node_t *seq, const char *key, char ***out, size_t *n_out)
+{
+    size_t n;
+    char **items;
+
+    if (seq->type != YAML_SEQUENCE_NODE)
+        return fail_at(ctx, seq, "key '%s' must be a list of strings", key);
+    n = (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start);
+    items = calloc(n ? n : 1, sizeof *items);
+    if (!items)
+        return GW_ERR_NOMEM;
+    for (size_t i = 0; i < n; i++) {
+        yaml_node_t *item = yaml_document_get_node(ctx->doc, seq->data.sequence.items.start[i]);
+        gw_err rc;
+
+        if (!item || item->type != YAML_SCALAR_NODE) {
+            for (size_t j = 0; j < i; j++)
+                free(items[j]);
+            free(items);
+            return fail_at(ctx, seq, "key '%s' must be a list of strings", key);
+        }
+        rc = expand_env(ctx, item, key, &items[i]);
+        if (rc != GW_OK) {
+            for (size_t j = 0; j < i; j++)
+                free(items[j]);
+            free(items);
+            return rc;
+        }
+    }
+    *out = items;
+    *n_out = n;
+    return GW_OK;
+}
+
+static void free_string_list(char **items, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(items[i]);
+    free(items);
+}
+
+static gw_err parse_bool(parse_ctx *ctx, const yaml_node_t *v, const char *key, int *out)
+{
+    const char *text = v->type == YAML_SCALAR_NODE ? scalar_text(v) : "";
+
+    if (strcmp(text, "true") == 0)
+        *out = 1;
+    else if (strcmp(text, "false") == 0)
+        *out = 0;
+    else
+        return fail_at(ctx, v, "key '%s' must be true or false", key);
+    return GW_OK;
+}
+
+/* Reads the policy section: allow_load_csv, deny_procedures, cache_entries. */
+static gw_err parse_policy(parse_ctx *ctx, const yaml_node_t *map)
+{
+    gw_config *c = ctx->config;
+
+    if (map->type != YAML_MAPPING_NODE)
+        return fail_at(ctx, map, "section 'policy' must be a map of keys");
+    for (yaml_node_pair_t *pair = map->data.mapping.pairs.start; pair < map->data.mapping.pairs.top; pair++) {
+        yaml_node_t *k = yaml_document_get_node(ctx->doc, pair->key);
+        yaml_node_t *v = yaml_document_get_node(ctx->doc, pair->value);
+        gw_err rc;
+
+        if (!k || !v || k->type != YAML_SCALAR_NODE)
+            return fail_at(ctx, map, "section 'policy' has a key that is not a plain name");
+        if (strcmp(scalar_text(k), "allow_load_csv") == 0) {
+            rc = parse_bool(ctx, v, "policy.allow_load_csv", &c->allow_load_csv);
+        } else if (strcmp(scalar_text(k), "deny_procedures") == 0) {
+            free_string_list(c->deny_procedures, c->n_deny_procedures);
+            c->deny_procedures = NULL;
+            c->n_deny_procedures = 0;
+            rc = parse_string_list(ctx, v, "policy.deny_procedures", &c->deny_procedures, &c->n_deny_procedures);
+        } else if (strcmp(scalar_text(k), "cache_entries") == 0) {
+            long long n = 0;
+
+            if (v->type != YAML_SCALAR_NODE)
+                return fail_at(ctx, v, "key 'policy.cache_entries' must be an integer");
+            rc = parse_integer(ctx, v, "policy.cache_entries", scalar_text(v), 1, 1000000, &n);
+            if (rc == GW_OK)
+                c->policy_cache_entries = (size_t)n;
+        } else {
+            return fail_at(ctx, k, "unknown key 'policy.%.64s'; expected allow_load_csv, deny_procedures, "
+                           "cache_entries", scalar_text(k));
+        }
+        if (rc != GW_OK)
+            return rc;
+    }
+    return GW_OK;
+}
+
+/* Reads a client's `queries`: a map of name to statement. */
+static gw_err parse_named_queries(parse_ctx *ctx, gw_client_config *client, const yaml_node_t *map)
+{
+    size_t n;
+
+    if (map->type != YAML_MAPPING_NODE)
+        return fail_at(ctx, map, "client '%s': 'queries' must be a map of name: statement", client->id);
+    n = (size_t)(map->data.mapping.pairs.top - map->data.mapping.pairs.start);
+    client->queries = calloc(n ? n : 1, sizeof *client->queries);
+    if (!client->queries)
+        return GW_ERR_NOMEM;
+    for (size_t i = 0; i < n; i++) {
+        yaml_node_pair_t *pair = &map->data.mapping.pairs.start[i];
+        yaml_node_t *k = yaml_document_get_node(ctx->doc, pair->key);
+        yaml_node_t *v = yaml_document_get_node(ctx->doc, pair->value);
+
+        if (!k || !v || k->type != YAML_SCALAR_NODE || v->type != YAML_SCALAR_NODE || scalar_text(v)[0] == '\0')
+            return fail_at(ctx, map, "client '%s': every named query is name: \"statement\"", client->id);
+        client->n_queries = i + 1;
+        client->queries[i].name = strdup(scalar_text(k));
+        client->queries[i].statement = strdup(scalar_text(v));
+        if (!client->queries[i].name || !client->queries[i].statement)
+            return GW_ERR_NOMEM;
+        for (size_t j = 0; j < i; j++) {
+            if (strcmp(client->queries[j].name, client->queries[i].name) == 0)
+                return fail_at(ctx, k, "client '%s': named query '%.64s' is defined twice", client->id,
+                               client->queries[i].name);
+        }
+    }
+    return GW_OK;
+}
+
 /* Reads jwt.verify_keys: a list of {kid, alg, public_key}. */
 static gw_err parse_jwt_keys(parse_ctx *ctx, const yaml_node_t *seq)
 {
@@ -479,6 +605,7 @@ static gw_err parse_client(parse_ctx *ctx, const yaml_node_t *map, gw_client_con
 {
     const yaml_node_t *id_node = NULL, *hash_node = NULL, *db_node = NULL;
     const yaml_node_t *mode_node = NULL, *ttl_node = NULL, *admin_node = NULL;
+    const yaml_node_t *csv_node = NULL, *deny_node = NULL, *named_node = NULL, *queries_node = NULL;
     char key[160];
     gw_error_detail inner;
     long long ttl = 0;
@@ -497,7 +624,8 @@ static gw_err parse_client(parse_ctx *ctx, const yaml_node_t *map, gw_client_con
         if (!k || !v || k->type != YAML_SCALAR_NODE)
             return fail_at(ctx, map, "a client has a key that is not a plain name");
         name = scalar_text(k);
-        if (strcmp(name, "databases") != 0 && v->type != YAML_SCALAR_NODE)
+        if (strcmp(name, "databases") != 0 && strcmp(name, "deny_procedures") != 0 && strcmp(name, "queries") != 0 &&
+            v->type != YAML_SCALAR_NODE)
             return fail_at(ctx, v, "client key '%.64s' must be a single value", name);
         if (strcmp(name, "id") == 0)
             id_node = v;
@@ -511,9 +639,17 @@ static gw_err parse_client(parse_ctx *ctx, const yaml_node_t *map, gw_client_con
             ttl_node = v;
         else if (strcmp(name, "admin") == 0)
             admin_node = v;
+        else if (strcmp(name, "allow_load_csv") == 0)
+            csv_node = v;
+        else if (strcmp(name, "deny_procedures") == 0)
+            deny_node = v;
+        else if (strcmp(name, "named_only") == 0)
+            named_node = v;
+        else if (strcmp(name, "queries") == 0)
+            queries_node = v;
         else
             return fail_at(ctx, k, "unknown client key '%.64s'; expected id, secret_hash, databases, mode, "
-                           "token_ttl_s, admin", name);
+                           "token_ttl_s, admin, allow_load_csv, deny_procedures, named_only, queries", name);
     }
 
     if (!id_node)
@@ -581,6 +717,31 @@ static gw_err parse_client(parse_ctx *ctx, const yaml_node_t *map, gw_client_con
             return fail_at(ctx, db_node, "client '%s' lists the system database but is not marked 'admin: true'",
                            client->id);
     }
+
+    client->allow_load_csv = -1;
+    if (csv_node) {
+        rc = parse_bool(ctx, csv_node, "clients[].allow_load_csv", &client->allow_load_csv);
+        if (rc != GW_OK)
+            return rc;
+    }
+    if (deny_node) {
+        rc = parse_string_list(ctx, deny_node, "clients[].deny_procedures", &client->deny_procedures,
+                               &client->n_deny_procedures);
+        if (rc != GW_OK)
+            return rc;
+    }
+    if (named_node) {
+        rc = parse_bool(ctx, named_node, "clients[].named_only", &client->named_only);
+        if (rc != GW_OK)
+            return rc;
+    }
+    if (queries_node) {
+        rc = parse_named_queries(ctx, client, queries_node);
+        if (rc != GW_OK)
+            return rc;
+    }
+    if (client->named_only && client->n_queries == 0)
+        return fail_at(ctx, map, "client '%s' is named_only but has no 'queries'", client->id);
 
     if (ttl_node) {
         char *text = NULL;
@@ -656,6 +817,7 @@ static void apply_defaults(gw_config *c)
     c->jwt_ttl_s = 900;
     c->jwt_leeway_s = 30;
     c->jwt_max_token_bytes = 8192;
+    c->policy_cache_entries = 4096;
     c->max_statement_bytes = 65536;
     c->max_parameter_depth = 32;
     c->max_bookmarks = 64;
@@ -681,7 +843,28 @@ static gw_err finish_defaults(gw_config *c)
         return rc;
     if ((rc = set_default_string(&c->jwt_audience, "cypher-gateway")) != GW_OK)
         return rc;
-    return set_default_string(&c->log_level, "info");
+    if ((rc = set_default_string(&c->log_level, "info")) != GW_OK)
+        return rc;
+    if (!c->deny_procedures) {
+        /* Procedures that reach the network or the file system, run other
+         * Cypher, or change the server; docs/security.md explains each. */
+        static const char *const defaults[] = {
+            "dbms.*", "apoc.load.*", "apoc.cypher.*", "apoc.export.*", "apoc.import.*", "apoc.trigger.*",
+            "apoc.periodic.*", "apoc.systemdb.*", "apoc.custom.*", "apoc.config.*", "apoc.log.*",
+        };
+        size_t n = sizeof defaults / sizeof defaults[0];
+
+        c->deny_procedures = calloc(n, sizeof *c->deny_procedures);
+        if (!c->deny_procedures)
+            return GW_ERR_NOMEM;
+        for (size_t i = 0; i < n; i++) {
+            c->deny_procedures[i] = strdup(defaults[i]);
+            if (!c->deny_procedures[i])
+                return GW_ERR_NOMEM;
+            c->n_deny_procedures = i + 1;
+        }
+    }
+    return GW_OK;
 }
 
 /* Checks rules that span keys, after everything is read. */
@@ -782,6 +965,12 @@ gw_err gw_config_parse(const char *text, size_t len, const char *source,
                 goto out;
             }
         }
+        if (strcmp(scalar_text(k), "policy") == 0) {
+            rc = parse_policy(&ctx, v);
+            if (rc != GW_OK)
+                goto out;
+            continue;
+        }
         if (strcmp(scalar_text(k), "clients") == 0) {
             rc = parse_clients(&ctx, v);
             if (rc != GW_OK)
@@ -793,7 +982,7 @@ gw_err gw_config_parse(const char *text, size_t len, const char *source,
                 found = &sections[i];
         }
         if (!found) {
-            rc = fail_at(&ctx, k, "unknown section '%.64s'; expected server, neo4j, jwt, limits, log, ssm or clients",
+            rc = fail_at(&ctx, k, "unknown section '%.64s'; expected server, neo4j, jwt, limits, policy, log, ssm or clients",
                          scalar_text(k));
             goto out;
         }
@@ -853,6 +1042,12 @@ gw_err gw_config_load(const char *path, gw_config **out, gw_error_detail *err)
 
 static void client_free(gw_client_config *client)
 {
+    for (size_t i = 0; i < client->n_queries; i++) {
+        free(client->queries[i].name);
+        free(client->queries[i].statement);
+    }
+    free(client->queries);
+    free_string_list(client->deny_procedures, client->n_deny_procedures);
     free(client->id);
     gw_secret_ref_clear(&client->secret_hash);
     for (size_t i = 0; i < client->n_databases; i++)
@@ -884,9 +1079,19 @@ void gw_config_free(gw_config *c)
     }
     free(c->jwt_keys);
     free(c->log_level);
+    free_string_list(c->deny_procedures, c->n_deny_procedures);
     free(c->ssm_region);
     free(c->ssm_endpoint);
     free(c);
+}
+
+const char *gw_client_named_query(const gw_client_config *client, const char *name)
+{
+    for (size_t i = 0; i < client->n_queries; i++) {
+        if (strcmp(client->queries[i].name, name) == 0)
+            return client->queries[i].statement;
+    }
+    return NULL;
 }
 
 const gw_client_config *gw_config_find_client(const gw_config *config, const char *id)

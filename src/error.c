@@ -37,6 +37,8 @@ const char *gw_strerror(gw_err err)
     case GW_ERR_PARAMETERS_TOO_DEEP: return "the parameters are nested deeper than the configured limit";
     case GW_ERR_TOO_MANY_BOOKMARKS: return "the request has more bookmarks than the configured limit";
     case GW_ERR_RATE_LIMITED: return "too many failed attempts; wait before trying again";
+    case GW_ERR_POLICY_DENIED: return "the statement uses a feature this client may not use";
+    case GW_ERR_NAMED_QUERY: return "this client may run only named queries from the configuration";
     }
     return "unknown error";
 }
@@ -73,6 +75,8 @@ const char *gw_err_code(gw_err err)
     case GW_ERR_PARAMETERS_TOO_DEEP: return "parameters_too_deep";
     case GW_ERR_TOO_MANY_BOOKMARKS: return "too_many_bookmarks";
     case GW_ERR_RATE_LIMITED: return "rate_limited";
+    case GW_ERR_POLICY_DENIED: return "policy_denied";
+    case GW_ERR_NAMED_QUERY: return "named_query_required";
     }
     return "internal_error";
 }
@@ -109,6 +113,8 @@ int gw_err_http_status(gw_err err)
     case GW_ERR_PARAMETERS_TOO_DEEP: return 400;
     case GW_ERR_TOO_MANY_BOOKMARKS: return 400;
     case GW_ERR_RATE_LIMITED: return 429;
+    case GW_ERR_POLICY_DENIED: return 403;
+    case GW_ERR_NAMED_QUERY: return 403;
     }
     return 500;
 }

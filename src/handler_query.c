@@ -138,6 +138,9 @@ void gw_handle_query(gw_request *req)
         gw_respond_error(req, GW_ERR_INSUFFICIENT_SCOPE, "the access token allows reads only");
         goto out;
     }
+    if (gw_enforce_policy(req, &qreq, request_media) != 0)
+        goto out;
+
     /* Neo4j enforces read-only itself when it gets accessMode Read; the
      * gateway never guesses from the statement text. */
     mode = qreq.requested_mode;

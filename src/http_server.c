@@ -334,8 +334,11 @@ gw_err gw_gateway_start(gw_runtime *runtime, gw_neo4j_pool *pool, gw_gateway **o
     }
     gw->state.pool = pool;
     gw->state.token_failures = gw_rate_limiter_new(4096, c->token_failure_window_s);
+    gw->state.policy_cache = gw_policy_cache_new(c->policy_cache_entries);
     gw->runtime = runtime;
-    if (!gw->state.token_failures) {
+    if (!gw->state.token_failures || !gw->state.policy_cache) {
+        gw_rate_limiter_free(gw->state.token_failures);
+        gw_policy_cache_free(gw->state.policy_cache);
         gw_runtime_unref(runtime);
         gw_neo4j_pool_destroy(pool);
         free(gw);
@@ -359,6 +362,7 @@ gw_err gw_gateway_start(gw_runtime *runtime, gw_neo4j_pool *pool, gw_gateway **o
         gw_runtime_unref(runtime);
         gw_neo4j_pool_destroy(pool);
         gw_rate_limiter_free(gw->state.token_failures);
+        gw_policy_cache_free(gw->state.policy_cache);
         pthread_mutex_destroy(&gw->runtime_lock);
         free(gw);
         return GW_ERR_IO;
@@ -415,6 +419,7 @@ long gw_gateway_stop(gw_gateway *gw, int drain_s)
     MHD_stop_daemon(gw->daemon);
     gw_neo4j_pool_destroy(gw->state.pool);
     gw_rate_limiter_free(gw->state.token_failures);
+    gw_policy_cache_free(gw->state.policy_cache);
     gw_runtime_unref(gw->runtime);
     pthread_mutex_destroy(&gw->runtime_lock);
     free(gw);

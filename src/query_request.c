@@ -131,6 +131,14 @@ static gw_err check_field(const char *key, const json_t *value, int allow_databa
         strcpy(out->database, json_string_value(value));
         return GW_OK;
     }
+    if (strcmp(key, "queryName") == 0) {
+        if (!json_is_string(value) || json_string_length(value) == 0 ||
+            json_string_length(value) >= sizeof out->query_name)
+            return gw_error_set(err, GW_ERR_INVALID_REQUEST, "field 'queryName' must be a name of 1..%zu characters",
+                                sizeof out->query_name - 1);
+        strcpy(out->query_name, json_string_value(value));
+        return GW_OK;
+    }
     if (strcmp(key, "impersonatedUser") == 0)
         return gw_error_set(err, GW_ERR_INVALID_REQUEST,
                             "field 'impersonatedUser' is not allowed through the gateway");
@@ -170,8 +178,12 @@ gw_err gw_query_request_parse(const char *text, size_t len, const char *path_dat
         if (rc != GW_OK)
             goto fail;
     }
-    if (!json_object_get(out->body, "statement")) {
+    if (!json_object_get(out->body, "statement") && !out->query_name[0]) {
         rc = gw_error_set(err, GW_ERR_INVALID_REQUEST, "field 'statement' is missing");
+        goto fail;
+    }
+    if (json_object_get(out->body, "statement") && out->query_name[0]) {
+        rc = gw_error_set(err, GW_ERR_INVALID_REQUEST, "send either 'statement' or 'queryName', not both");
         goto fail;
     }
     if (limits) {
@@ -218,6 +230,22 @@ char *gw_query_request_neo4j_body(gw_query_request *req, gw_mode mode, const cha
     if (text)
         *len = strlen(text);
     return text;
+}
+
+gw_err gw_query_request_set_statement(gw_query_request *req, const char *statement)
+{
+    if (json_object_set_new(req->body, "statement", json_string(statement)) != 0)
+        return GW_ERR_NOMEM;
+    json_object_del(req->body, "queryName");
+    return GW_OK;
+}
+
+const char *gw_query_request_statement(const gw_query_request *req, size_t *len)
+{
+    const json_t *statement = json_object_get(req->body, "statement");
+
+    *len = json_string_length(statement);
+    return json_is_string(statement) ? json_string_value(statement) : "";
 }
 
 void gw_query_request_clear(gw_query_request *req)

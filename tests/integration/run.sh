@@ -63,7 +63,11 @@ for binary in "$@"; do
     rm -rf "$logs"
     mkdir -p "$logs"
     echo "integration: running ${suites[*]} against $binary (logs in ${logs#"$ROOT"/})"
-    GATEWAY_BINARY="$binary" GATEWAY_TEST_LOG_DIR="$logs" \
-        "$PYTHON" -m pytest -q -p no:cacheprovider "${suites[@]}" || status=1
+    # Each suite runs in its own pytest process: both have a conftest.py,
+    # and one process would import only the first of them.
+    for suite in "${suites[@]}"; do
+        GATEWAY_BINARY="$binary" GATEWAY_TEST_LOG_DIR="$logs" \
+            "$PYTHON" -m pytest -q -p no:cacheprovider "$suite" || status=1
+    done
 done
 exit $status
