@@ -120,4 +120,4 @@ clean:
 	rm -rf $(BUILD)
 
 # libFuzzer harnesses: make fuzz, make fuzz-regress (rules in fuzz/fuzz.mk).
-include fuzz/fuzz.mk
+-include fuzz/fuzz.mk

@@ -23,6 +23,10 @@ gw_err gw_gateway_start(gw_runtime *runtime, gw_neo4j_pool *pool, gw_gateway **o
  * running finish on the old one. Also updates the Neo4j credentials. */
 gw_err gw_gateway_swap_runtime(gw_gateway *gateway, gw_runtime *runtime);
 
+/* Sets the function that re-reads secrets when Neo4j rejects the gateway's
+ * password; it must swap in a new runtime and return 0 on success. */
+void gw_gateway_set_credentials_refresher(gw_gateway *gateway, int (*refresh)(void *ctx), void *ctx);
+
 /* Returns a new reference to the current runtime. */
 gw_runtime *gw_gateway_runtime(gw_gateway *gateway);
 

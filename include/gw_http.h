@@ -10,6 +10,7 @@
 #define GW_HTTP_H
 
 #include <stddef.h>
+#include <pthread.h>
 #include <time.h>
 
 #include <microhttpd.h>
@@ -30,7 +31,20 @@ typedef struct gw_server_state {
     gw_rate_limiter *token_failures; /* failed POST /token attempts by client and address */
     gw_policy_cache *policy_cache;   /* plan features per database and statement */
     volatile int draining;
+
+    /* Re-reads the secrets after Neo4j rejected the gateway's password (it
+     * may have been rotated); see gw_refresh_neo4j_credentials. */
+    int (*refresh_credentials)(void *ctx);
+    void *refresh_ctx;
+    pthread_mutex_t refresh_lock;
+    long long last_refresh; /* monotonic seconds; guarded by refresh_lock */
 } gw_server_state;
+
+/* Called when Neo4j answered 401 to a request sent with credentials of
+ * `used_generation`. Returns 1 when newer credentials are in place (someone
+ * else refreshed, or this call did), so the request may be sent once more;
+ * 0 when nothing changed. Refreshes at most once per 10 s. */
+int gw_refresh_neo4j_credentials(gw_server_state *server, unsigned long used_generation);
 
 typedef struct gw_request {
     struct MHD_Connection *connection;
@@ -82,6 +96,12 @@ void gw_handle_token(gw_request *req);
 void gw_handle_query(gw_request *req);
 void gw_handle_health(gw_request *req);
 void gw_handle_ready(gw_request *req);
+
+/* Sends `nreq` through the pool; when Neo4j answers 401 and newer
+ * credentials can be had (gw_refresh_neo4j_credentials), sends it once
+ * more. Adds the time spent to req->neo4j_us. */
+gw_err gw_neo4j_execute_refreshing(gw_request *req, const gw_neo4j_request *nreq, gw_neo4j_response *resp,
+                                   gw_error_detail *detail);
 
 /* Applies named queries and the plan-based policy to a parsed query.
  * Returns 0 to go on, or -1 after an answer was queued. */

@@ -76,6 +76,7 @@ typedef struct gw_neo4j_response {
     char content_type[128];
     long elapsed_us; /* time spent talking to Neo4j, retries included */
     int attempts;
+    unsigned long credentials_generation; /* which credentials the request used */
 } gw_neo4j_response;
 
 /* Sends one Query API request. On GW_OK `out` holds Neo4j's HTTP answer,
@@ -84,6 +85,10 @@ gw_err gw_neo4j_execute(gw_neo4j_pool *pool, const gw_neo4j_request *request,
                         gw_neo4j_response *out, gw_error_detail *err);
 
 void gw_neo4j_response_clear(gw_neo4j_response *response);
+
+/* Returns the generation of the current credentials: it grows by one
+ * with every gw_neo4j_pool_set_credentials. */
+unsigned long gw_neo4j_pool_credentials_generation(gw_neo4j_pool *pool);
 
 /* Returns the number of slots and how many are free right now. */
 void gw_neo4j_pool_stats(gw_neo4j_pool *pool, int *size, int *free_slots);

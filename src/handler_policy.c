@@ -44,8 +44,7 @@ static int explain(gw_request *req, const gw_query_request *qreq, const char *co
     nreq.mode = GW_MODE_READ;
     nreq.content_type = content_type;
 
-    rc = gw_neo4j_execute(req->server->pool, &nreq, &resp, &detail);
-    req->neo4j_us += resp.elapsed_us;
+    rc = gw_neo4j_execute_refreshing(req, &nreq, &resp, &detail);
     if (rc != GW_OK) {
         gw_respond_error(req, rc, detail.message);
         goto out;

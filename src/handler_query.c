@@ -88,6 +88,25 @@ static void respond_neo4j_errors(gw_request *req, const gw_neo4j_response *resp,
     gw_respond_body(req, status, body, len, "application/json", 0);
 }
 
+gw_err gw_neo4j_execute_refreshing(gw_request *req, const gw_neo4j_request *nreq, gw_neo4j_response *resp,
+                                   gw_error_detail *detail)
+{
+    gw_err rc = gw_neo4j_execute(req->server->pool, nreq, resp, detail);
+
+    req->neo4j_us += resp->elapsed_us;
+    if (rc == GW_OK && resp->status == 401 &&
+        gw_refresh_neo4j_credentials(req->server, resp->credentials_generation)) {
+        /* Neo4j refused before running anything, so sending the request
+         * once more is safe, writes included. */
+        gw_log_event(GW_LOG_INFO, "retrying with refreshed Neo4j credentials",
+                     json_pack("{s:s}", "request_id", req->request_id));
+        gw_neo4j_response_clear(resp);
+        rc = gw_neo4j_execute(req->server->pool, nreq, resp, detail);
+        req->neo4j_us += resp->elapsed_us;
+    }
+    return rc;
+}
+
 void gw_handle_query(gw_request *req)
 {
     const gw_runtime *rt = req->runtime;
@@ -166,8 +185,7 @@ void gw_handle_query(gw_request *req)
     nreq.accept = response_media;
     nreq.request_id = tag;
 
-    rc = gw_neo4j_execute(req->server->pool, &nreq, &resp, &detail);
-    req->neo4j_us = resp.elapsed_us;
+    rc = gw_neo4j_execute_refreshing(req, &nreq, &resp, &detail);
     if (rc != GW_OK) {
         gw_log_event(GW_LOG_WARN, "neo4j request failed",
                      json_pack("{s:s, s:s, s:s, s:s}", "request_id", req->request_id, "code", gw_err_code(rc),

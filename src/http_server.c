@@ -333,6 +333,8 @@ gw_err gw_gateway_start(gw_runtime *runtime, gw_neo4j_pool *pool, gw_gateway **o
         return GW_ERR_NOMEM;
     }
     gw->state.pool = pool;
+    pthread_mutex_init(&gw->state.refresh_lock, NULL);
+    gw->state.last_refresh = -3600;
     gw->state.token_failures = gw_rate_limiter_new(4096, c->token_failure_window_s);
     gw->state.policy_cache = gw_policy_cache_new(c->policy_cache_entries);
     gw->runtime = runtime;
@@ -369,6 +371,38 @@ gw_err gw_gateway_start(gw_runtime *runtime, gw_neo4j_pool *pool, gw_gateway **o
     }
     *out = gw;
     return GW_OK;
+}
+
+void gw_gateway_set_credentials_refresher(gw_gateway *gw, int (*refresh)(void *ctx), void *ctx)
+{
+    pthread_mutex_lock(&gw->state.refresh_lock);
+    gw->state.refresh_credentials = refresh;
+    gw->state.refresh_ctx = ctx;
+    pthread_mutex_unlock(&gw->state.refresh_lock);
+}
+
+int gw_refresh_neo4j_credentials(gw_server_state *server, unsigned long used_generation)
+{
+    struct timespec now;
+    int (*refresh)(void *ctx) = NULL;
+    void *ctx = NULL;
+    int changed = 0;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    pthread_mutex_lock(&server->refresh_lock);
+    if (gw_neo4j_pool_credentials_generation(server->pool) != used_generation) {
+        changed = 1; /* another request already brought newer credentials */
+    } else if (server->refresh_credentials && now.tv_sec - server->last_refresh >= 10) {
+        server->last_refresh = now.tv_sec;
+        refresh = server->refresh_credentials;
+        ctx = server->refresh_ctx;
+    }
+    /* The refresh itself runs under the lock, so a burst of 401s costs one
+     * fetch and the others wait for its result. */
+    if (refresh && refresh(ctx) == 0)
+        changed = gw_neo4j_pool_credentials_generation(server->pool) != used_generation;
+    pthread_mutex_unlock(&server->refresh_lock);
+    return changed;
 }
 
 gw_runtime *gw_gateway_runtime(gw_gateway *gw)
@@ -420,6 +454,7 @@ long gw_gateway_stop(gw_gateway *gw, int drain_s)
     gw_neo4j_pool_destroy(gw->state.pool);
     gw_rate_limiter_free(gw->state.token_failures);
     gw_policy_cache_free(gw->state.policy_cache);
+    pthread_mutex_destroy(&gw->state.refresh_lock);
     gw_runtime_unref(gw->runtime);
     pthread_mutex_destroy(&gw->runtime_lock);
     free(gw);

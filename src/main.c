@@ -204,6 +204,34 @@ static int cmd_healthcheck(const char *url)
     return 0;
 }
 
+typedef struct refresh_target {
+    gw_gateway *gateway;
+    const char *config_path;
+} refresh_target;
+
+/* Re-reads the configuration and every secret after Neo4j rejected the
+ * gateway's password; runs on a worker thread (see gw_refresh_neo4j_credentials). */
+static int refresh_credentials(void *ctx)
+{
+    refresh_target *target = ctx;
+    gw_runtime *fresh = NULL;
+    gw_error_detail detail;
+    gw_err rc;
+
+    memset(&detail, 0, sizeof detail);
+    gw_log_msg(GW_LOG_WARN, "neo4j rejected the gateway's credentials", "re-reading secrets from %s",
+               target->config_path);
+    rc = load_runtime(target->config_path, &fresh, &detail);
+    if (rc != GW_OK) {
+        log_config_error("credential refresh failed, keeping the running configuration", rc, &detail);
+        return -1;
+    }
+    if (gw_gateway_swap_runtime(target->gateway, fresh) != GW_OK)
+        return -1;
+    gw_log_msg(GW_LOG_INFO, "credential refresh complete", "secrets re-read after a 401 from Neo4j");
+    return 0;
+}
+
 static void reload(gw_gateway *gateway, const char *path)
 {
     gw_runtime *fresh = NULL;
@@ -244,6 +272,7 @@ int main(int argc, char **argv)
     gw_neo4j_settings settings;
     gw_error_detail detail;
     sigset_t signals;
+    refresh_target refresher;
     gw_err rc;
     int exit_code = 1;
 
@@ -339,6 +368,9 @@ int main(int argc, char **argv)
             log_config_error("startup failed", rc, &detail);
             goto out;
         }
+        refresher.gateway = gateway;
+        refresher.config_path = config_path;
+        gw_gateway_set_credentials_refresher(gateway, refresh_credentials, &refresher);
         json_object_set_new(fields, "startup_ms", json_real(seconds_since(&started) * 1000.0));
         gw_log_event(GW_LOG_INFO, "listening", fields);
 

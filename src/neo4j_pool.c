@@ -35,6 +35,7 @@ struct gw_neo4j_pool {
 
     char *auth_header; /* "Authorization: Basic ...", guarded by lock, wiped on replace */
     size_t auth_header_len;
+    unsigned long credentials_generation;
 
     /* A separate connection for terminating timed-out queries, so it works
      * even when every slot is busy. */
@@ -229,6 +230,7 @@ gw_err gw_neo4j_pool_set_credentials(gw_neo4j_pool *pool, const char *user, cons
     old_len = pool->auth_header_len;
     pool->auth_header = header;
     pool->auth_header_len = strlen(header);
+    pool->credentials_generation++;
     pthread_mutex_unlock(&pool->lock);
 
     if (old) {
@@ -270,6 +272,16 @@ static void release(gw_neo4j_pool *pool, int index)
     pthread_mutex_unlock(&pool->lock);
 }
 
+unsigned long gw_neo4j_pool_credentials_generation(gw_neo4j_pool *pool)
+{
+    unsigned long generation;
+
+    pthread_mutex_lock(&pool->lock);
+    generation = pool->credentials_generation;
+    pthread_mutex_unlock(&pool->lock);
+    return generation;
+}
+
 void gw_neo4j_pool_stats(gw_neo4j_pool *pool, int *size, int *free_slots)
 {
     pthread_mutex_lock(&pool->lock);
@@ -280,7 +292,8 @@ void gw_neo4j_pool_stats(gw_neo4j_pool *pool, int *size, int *free_slots)
 
 /* Builds the header list. The credentials line is copied under the lock;
  * free_headers wipes every line before freeing it. */
-static struct curl_slist *build_headers(gw_neo4j_pool *pool, const gw_neo4j_request *req)
+static struct curl_slist *build_headers(gw_neo4j_pool *pool, const gw_neo4j_request *req,
+                                        unsigned long *generation)
 {
     char line[160];
     struct curl_slist *list = NULL, *next;
@@ -297,6 +310,8 @@ static struct curl_slist *build_headers(gw_neo4j_pool *pool, const gw_neo4j_requ
         goto fail;
     pthread_mutex_lock(&pool->lock);
     next = pool->auth_header ? curl_slist_append(list, pool->auth_header) : list;
+    if (generation)
+        *generation = pool->credentials_generation;
     pthread_mutex_unlock(&pool->lock);
     if (!next)
         goto fail;
@@ -375,7 +390,7 @@ static void terminate_timed_out(gw_neo4j_pool *pool, const gw_neo4j_request *req
     body = body_json ? json_dumps(body_json, JSON_COMPACT) : NULL;
     json_decref(body_json);
     control.content_type = NULL;
-    headers = body ? build_headers(pool, &control) : NULL;
+    headers = body ? build_headers(pool, &control, NULL) : NULL;
     if (!headers)
         goto out;
 
@@ -431,7 +446,7 @@ gw_err gw_neo4j_execute(gw_neo4j_pool *pool, const gw_neo4j_request *req,
                             "neo4j.pool_size", pool->settings.size, pool->settings.acquire_timeout_ms);
     s = &pool->slots[index];
 
-    headers = build_headers(pool, req);
+    headers = build_headers(pool, req, &out->credentials_generation);
     if (!headers) {
         rc = GW_ERR_NOMEM;
         goto out;
