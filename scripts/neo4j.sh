@@ -31,7 +31,9 @@ readonly DEFAULT_HEAP=512m
 # idle test instance stays small.
 readonly INITIAL_HEAP=64m
 readonly INITIAL_HEAP_BYTES=$((64 * 1024 * 1024))
-readonly START_TIMEOUT="${NEO4J_START_TIMEOUT:-120}"
+# Startup took 20-30 s on an idle 2-core machine and up to 91 s with a load
+# average of 10 (scripts/neo4j.sh start, Neo4j 5.26.30, Java 17).
+readonly START_TIMEOUT="${NEO4J_START_TIMEOUT:-180}"
 readonly STOP_TIMEOUT="${NEO4J_STOP_TIMEOUT:-60}"
 # Neo4j's own minimum (dbms.security.auth_minimum_password_length, default 8).
 readonly MIN_PASSWORD_LENGTH=8
@@ -49,8 +51,8 @@ Commands:
                     Query API returns a row for RETURN 1
   stop DIR          stop the instance (SIGTERM, SIGKILL after ${STOP_TIMEOUT} s)
   restart DIR       stop, then start again with the same data
-  status DIR        exit 0 if running and answering, 3 if not running,
-                    1 if running but not answering (RETURN 1 is checked only
+  status DIR        exit 0 if running and responding, 3 if not running,
+                    1 if running but not responding (RETURN 1 is checked only
                     when NEO4J_PASSWORD is set)
   load DIR FILE     run a Cypher file through the Query API; statements end
                     with ';' at the end of a line
@@ -65,7 +67,7 @@ Environment:
   NEO4J_HEAP        maximum Java heap, e.g. 512m or 1g (default: DIR's last
                     value, else $DEFAULT_HEAP)
   NEO4J_START_TIMEOUT, NEO4J_STOP_TIMEOUT
-                    seconds to wait for start and stop (default 120 and 60)
+                    seconds to wait for start and stop (default 180 and 60)
 EOF
 }
 
@@ -89,7 +91,7 @@ jars_present() {
 }
 
 write_pom() {
-    # org.neo4j:neo4j holds the kernel, Cypher and CommunityEntryPoint;
+    # org.neo4j:neo4j contains the kernel, Cypher and CommunityEntryPoint.
     # org.neo4j.app:neo4j-server adds the HTTP connector and the Query API.
     # Declaring the repository with id "central" replaces Maven's default
     # address, so that only repo1.maven.org is contacted.
@@ -139,6 +141,11 @@ fetch_jars() {
         return 0
     fi
 
+    # A fetch that was killed leaves its temporary directory behind. Holding
+    # the lock means no other fetch is using one (a killed fetch's Maven
+    # process inherits the lock and keeps it until it ends).
+    rm -rf "$CACHE_ROOT"/.fetch-*
+
     log "downloading Neo4j Community $NEO4J_VERSION server jars from Maven Central (once, $DOWNLOAD_SIZE)..."
 
     # Everything goes to a temporary directory next to the final one and is
@@ -149,6 +156,8 @@ fetch_jars() {
     tmp="$(mktemp -d "$CACHE_ROOT/.fetch-$NEO4J_VERSION.XXXXXX")"
     # shellcheck disable=SC2064  # expand $tmp now: it is local to this function
     trap "rm -rf '$tmp'" EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
 
     write_pom "$tmp/pom.xml"
     mkdir "$tmp/jars"
@@ -168,7 +177,7 @@ fetch_jars() {
     rm -rf "$JAR_DIR"
     mv -T "$tmp/jars" "$JAR_DIR"
     rm -rf "$tmp"
-    trap - EXIT
+    trap - EXIT INT TERM
     exec {lock_fd}>&-
 
     local count size
@@ -277,8 +286,8 @@ server.memory.pagecache.size=128m
 db.tx_log.preallocate=false
 db.tx_log.rotation.size=16m
 
-# Neo4j waits 5 s for each of these on shutdown even with no client
-# connected, which makes every stop take about 12 s.
+# Neo4j 5.26.30 waits 5 s for each of these on shutdown even with no client
+# connected, so by default every stop took about 12 s.
 internal.server.bolt.connection_shutdown_wait_time=1s
 internal.server.bolt.thread_pool_shutdown_wait_time=1s
 
@@ -338,8 +347,8 @@ curl_auth_config() {
 }
 
 # Sends one Query API request with the JSON body read from stdin, writes the
-# response body to the file $3 and prints the HTTP status (000 if nothing
-# answered).
+# response body to the file $3 and prints the HTTP status (000 when no
+# response arrived).
 query_api() {
     local http_port="$1" max_time="$2" body_file="$3"
     curl --silent --noproxy '*' --max-time "$max_time" \
@@ -368,7 +377,7 @@ run_statement() {
     rm -f "$body_file"
 }
 
-# Prints the HTTP status of a RETURN 1 request (000 if nothing answered).
+# Prints the HTTP status of a RETURN 1 request (000 when no response arrived).
 probe_status() {
     local body_file status
     body_file="$(mktemp)"
@@ -398,7 +407,7 @@ wait_until_ready() {
         if ((SECONDS - started >= START_TIMEOUT)); then
             print_log_tail "$dir"
             stop_pid "$dir" "$pid"
-            die "Neo4j in '$dir' did not answer RETURN 1 on 127.0.0.1:$http_port within $START_TIMEOUT s (last HTTP status $status); see the log lines above, or raise NEO4J_START_TIMEOUT"
+            die "Neo4j in '$dir' timed out: RETURN 1 on 127.0.0.1:$http_port got no 202 response within $START_TIMEOUT s (last HTTP status $status); see the log lines above, or raise NEO4J_START_TIMEOUT"
         fi
         sleep 0.5
     done
@@ -470,8 +479,10 @@ start_instance() {
             "$(date -u +%FT%TZ)" "$NEO4J_VERSION" "$http_port" "$bolt_port" "$heap"
     } >>"$dir/logs/neo4j.out"
     # setsid detaches the server from this shell's session, so it survives
-    # the caller's terminal closing and a Ctrl-C aimed at the caller. The
-    # options other than the heap follow the defaults in Neo4j 5's neo4j.conf.
+    # the caller's terminal closing and a Ctrl-C aimed at the caller. Most
+    # JVM options match what the Neo4j 5 launcher passes. Without the
+    # --add-opens flags, the page cache logs that it falls back to a slower
+    # mode because it cannot reach java.nio.DirectByteBuffer.
     (
         # The server must not inherit the lock, or it would hold it while it runs.
         exec {INSTANCE_LOCK_FD}>&-
@@ -539,7 +550,7 @@ status_instance() {
             --write-out '%{http_code}' --header 'Content-Type: application/json' --data-binary @- \
             "http://127.0.0.1:$http_port/db/$DATABASE/query/v2" || true)"
         [[ "$status" == 401 ]] || {
-            log "running in $dir (pid $pid) but 127.0.0.1:$http_port does not answer (HTTP ${status:-000})"
+            log "running in $dir (pid $pid) but 127.0.0.1:$http_port does not respond (HTTP ${status:-000})"
             return 1
         }
         log "running in $dir (pid $pid, http 127.0.0.1:$http_port); set NEO4J_PASSWORD to also check RETURN 1"
@@ -569,9 +580,9 @@ count_nodes() {
     jq -r '.data.values[0][0]' <<<"$body"
 }
 
-# Splits FILE into statements (each ends with ';' as the last non-blank
-# character of a line; the last may have none) and runs them one by one,
-# each in its own implicit transaction. Stops at the first failure.
+# Splits FILE into statements and runs them one by one, each in its own
+# implicit transaction, stopping at the first failure. A statement ends with
+# ';' as the last non-blank character of a line, and the last may have none.
 load_file() {
     local dir file
     dir="$(existing_instance_dir "${1:-}")"
@@ -620,7 +631,7 @@ load_statement() {
     LOAD_RELATIONSHIPS=$((LOAD_RELATIONSHIPS + $(jq '.counters.relationshipsCreated // 0' <<<"$body")))
 }
 
-# Returns 0 if the text holds more than blank lines and // comments.
+# Returns 0 if the text contains more than blank lines and // comments.
 statement_has_code() {
     grep -qvE '^[[:space:]]*(//.*)?$' <<<"$1"
 }
