@@ -444,7 +444,14 @@ long gw_gateway_stop(gw_gateway *gw, int drain_s)
     /* Stop accepting new connections; answer new requests on open
      * keep-alive connections with 503 and Connection: close. */
     gw->state.draining = 1;
-    MHD_quiesce_daemon(gw->daemon);
+    {
+        /* MHD hands the listening socket back; closing it makes new
+         * connections fail at once instead of waiting in the backlog. */
+        MHD_socket listener = MHD_quiesce_daemon(gw->daemon);
+
+        if (listener != MHD_INVALID_SOCKET)
+            close(listener);
+    }
 
     clock_gettime(CLOCK_MONOTONIC, &start);
     while ((left = atomic_load(&gw->in_flight)) > 0 && elapsed_us(&start) < (long)drain_s * 1000000L)
