@@ -37,7 +37,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 BUILD := build
 SAN   := build/asan
 
-.PHONY: all install run stop test unit unit-asan integration integration-asan clean neo4j-fetch \
+.PHONY: all install run stop test unit unit-asan integration integration-asan clean neo4j-fetch valgrind \
         image-check infra-check deps
 
 all: $(BUILD)/cypher-gateway
@@ -86,6 +86,16 @@ integration-asan: $(SAN)/cypher-gateway
 test: deps
 	@$(MAKE) --no-print-directory unit unit-asan $(BUILD)/cypher-gateway $(SAN)/cypher-gateway
 	tests/integration/run.sh $(BUILD)/cypher-gateway $(SAN)/cypher-gateway
+
+# Unit programs and a part of the integration suite under valgrind memcheck
+# (slow, so not part of `make test`).
+VALGRIND_SUITE ?= tests/integration/test_query.py tests/integration/test_token.py tests/integration/test_auth.py
+valgrind: $(BUILD)/cypher-gateway $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
+	@for t in $(UNIT_TESTS); do \
+	    valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+	        $(BUILD)/tests/$$t >/dev/null || { echo "valgrind: $$t failed"; exit 1; }; \
+	done; echo "valgrind: unit programs clean"
+	INTEGRATION_SUITES="$(VALGRIND_SUITE)" tests/integration/run.sh tests/valgrind-gateway.sh
 
 deps:
 	@scripts/deps.sh

@@ -26,6 +26,8 @@
 #include "gw_config.h"
 
 #include <openssl/evp.h>
+/* The SHA-256 state type is plain data; only its functions are deprecated. */
+#include <openssl/sha.h>
 
 /* HS256 keys shorter than the hash output weaken HMAC (RFC 7518 3.2). */
 #define GW_JWT_MIN_KEY_BYTES 32
@@ -43,9 +45,21 @@ typedef struct gw_jwt_public_key {
     EVP_PKEY *pkey; /* borrowed */
 } gw_jwt_public_key;
 
+typedef struct gw_jwt_cache gw_jwt_cache;
+
+/* HMAC-SHA256 with the key's inner and outer hash states computed once, so
+ * a verification hashes only the token (see gw_jwt_verifier_prepare). */
+typedef struct gw_hmac_state {
+    SHA256_CTX inner;
+    SHA256_CTX outer;
+    int ready;
+} gw_hmac_state;
+
 typedef struct gw_jwt_verifier {
     const unsigned char *key; /* HS256 key for tokens without kid */
     size_t key_len;
+    gw_hmac_state hmac;       /* optional: set by gw_jwt_verifier_prepare */
+    gw_jwt_cache *cache;      /* optional: tokens verified before; borrowed */
     const gw_jwt_public_key *public_keys;
     size_t n_public_keys;
     gw_claims_rules rules;
@@ -60,6 +74,20 @@ const char *gw_jwt_alg_name(gw_jwt_alg alg);
  * RSA key of at least 2048 bits, ES256 an EC key on P-256. Returns a new
  * key (release with EVP_PKEY_free). */
 gw_err gw_jwt_public_key_load(const char *pem, size_t len, gw_jwt_alg alg, EVP_PKEY **out, gw_error_detail *err);
+
+/* Precomputes the HMAC states of verifier->key. Verification works without
+ * it, only slower. The states are key material: gw_jwt_verifier_wipe
+ * erases them. */
+void gw_jwt_verifier_prepare(gw_jwt_verifier *verifier);
+void gw_jwt_verifier_wipe(gw_jwt_verifier *verifier);
+
+/* A bounded cache of tokens that passed verification, so a client that
+ * sends the same token again costs a hash and a compare instead of a
+ * signature check and a JSON parse. Only the signature and claims parsing
+ * are skipped: the time claims are checked on every use. Thread-safe;
+ * release with gw_jwt_cache_free. */
+gw_jwt_cache *gw_jwt_cache_new(size_t capacity);
+void gw_jwt_cache_free(gw_jwt_cache *cache);
 
 /* Verifies `token` (`len` bytes, not NUL-terminated) at time `now` and
  * fills `out`. Returns GW_TOKEN_OK or the first reason for rejection. */

@@ -1,8 +1,15 @@
 /* jwt.c - HS256 token verification and issuing (see gw_jwt.h). */
+
+/* The low-level SHA256_* functions are deprecated in OpenSSL 3.0 but still
+ * shipped; they let HMAC reuse precomputed key states without the EVP
+ * provider lookups, which cost more than the hash of a token. */
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include "gw_jwt.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
@@ -190,19 +197,67 @@ out:
     return ok;
 }
 
+void gw_jwt_verifier_prepare(gw_jwt_verifier *verifier)
+{
+    unsigned char block[64];
+    unsigned char pad[64];
+
+    memset(&verifier->hmac, 0, sizeof verifier->hmac);
+    if (!verifier->key || verifier->key_len < GW_JWT_MIN_KEY_BYTES)
+        return;
+    /* RFC 2104: keys longer than the block are hashed first. */
+    memset(block, 0, sizeof block);
+    if (verifier->key_len > sizeof block)
+        SHA256(verifier->key, verifier->key_len, block);
+    else
+        memcpy(block, verifier->key, verifier->key_len);
+
+    for (size_t i = 0; i < sizeof block; i++)
+        pad[i] = block[i] ^ 0x36;
+    SHA256_Init(&verifier->hmac.inner);
+    SHA256_Update(&verifier->hmac.inner, pad, sizeof pad);
+    for (size_t i = 0; i < sizeof block; i++)
+        pad[i] = block[i] ^ 0x5c;
+    SHA256_Init(&verifier->hmac.outer);
+    SHA256_Update(&verifier->hmac.outer, pad, sizeof pad);
+    verifier->hmac.ready = 1;
+
+    OPENSSL_cleanse(block, sizeof block);
+    OPENSSL_cleanse(pad, sizeof pad);
+}
+
+void gw_jwt_verifier_wipe(gw_jwt_verifier *verifier)
+{
+    OPENSSL_cleanse(&verifier->hmac, sizeof verifier->hmac);
+}
+
 static int verify_hs256(const gw_jwt_verifier *verifier, const unsigned char *input, size_t input_len,
                         const unsigned char *sig, size_t sig_len)
 {
     unsigned char expected[EVP_MAX_MD_SIZE];
     unsigned int expected_len = 0;
+    int match;
 
     /* Never verify against a missing or short key. */
     if (!verifier->key || verifier->key_len < GW_JWT_MIN_KEY_BYTES || sig_len != HS256_SIG_BYTES)
         return 0;
-    if (!HMAC(EVP_sha256(), verifier->key, (int)verifier->key_len, input, input_len, expected, &expected_len) ||
-        expected_len != HS256_SIG_BYTES)
+    if (verifier->hmac.ready) {
+        SHA256_CTX ctx = verifier->hmac.inner;
+        unsigned char inner_hash[SHA256_DIGEST_LENGTH];
+
+        SHA256_Update(&ctx, input, input_len);
+        SHA256_Final(inner_hash, &ctx);
+        ctx = verifier->hmac.outer;
+        SHA256_Update(&ctx, inner_hash, sizeof inner_hash);
+        SHA256_Final(expected, &ctx);
+        OPENSSL_cleanse(&ctx, sizeof ctx);
+    } else if (!HMAC(EVP_sha256(), verifier->key, (int)verifier->key_len, input, input_len, expected,
+                     &expected_len) || expected_len != HS256_SIG_BYTES) {
         return 0;
-    return CRYPTO_memcmp(expected, sig, HS256_SIG_BYTES) == 0;
+    }
+    match = CRYPTO_memcmp(expected, sig, HS256_SIG_BYTES) == 0;
+    OPENSSL_cleanse(expected, sizeof expected);
+    return match;
 }
 
 /* Checks the signature with the key the header selects. */
@@ -240,8 +295,144 @@ static gw_token_err check_signature(const gw_jwt_verifier *verifier, const json_
     return GW_TOKEN_UNKNOWN_KID;
 }
 
+/* The header every token issued by this gateway has (libjwt writes
+ * {"alg":"HS256","typ":"JWT"}). It needs no JSON parse: it names HS256,
+ * no kid and no crit. */
+static const char issued_header[] = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9";
+
+#define CACHE_STRIPES 16
+#define CACHE_TOKEN_MAX 2048
+
+typedef struct cache_slot {
+    uint64_t hash;
+    char *token; /* NULL when free */
+    size_t len;
+    gw_claims claims;
+} cache_slot;
+
+struct gw_jwt_cache {
+    pthread_mutex_t locks[CACHE_STRIPES];
+    cache_slot *slots;
+    size_t capacity;
+};
+
+gw_jwt_cache *gw_jwt_cache_new(size_t capacity)
+{
+    gw_jwt_cache *cache = calloc(1, sizeof *cache);
+
+    if (!cache)
+        return NULL;
+    cache->capacity = capacity < CACHE_STRIPES ? CACHE_STRIPES : capacity;
+    cache->slots = calloc(cache->capacity, sizeof *cache->slots);
+    if (!cache->slots) {
+        free(cache);
+        return NULL;
+    }
+    for (size_t i = 0; i < CACHE_STRIPES; i++)
+        pthread_mutex_init(&cache->locks[i], NULL);
+    return cache;
+}
+
+void gw_jwt_cache_free(gw_jwt_cache *cache)
+{
+    if (!cache)
+        return;
+    for (size_t i = 0; i < cache->capacity; i++) {
+        if (cache->slots[i].token) {
+            OPENSSL_cleanse(cache->slots[i].token, cache->slots[i].len);
+            free(cache->slots[i].token);
+        }
+    }
+    for (size_t i = 0; i < CACHE_STRIPES; i++)
+        pthread_mutex_destroy(&cache->locks[i]);
+    free(cache->slots);
+    free(cache);
+}
+
+/* FNV-1a over the whole token; a hit is confirmed by comparing bytes. */
+static uint64_t token_hash(const char *token, size_t len)
+{
+    uint64_t h = 1469598103934665603ULL;
+
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)token[i];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+/* One slot per hash, direct-mapped: a collision replaces the older token,
+ * which then only costs a full verification next time. */
+static int cache_lookup(gw_jwt_cache *cache, uint64_t hash, const char *token, size_t len, gw_claims *out)
+{
+    size_t index = (size_t)(hash % cache->capacity);
+    pthread_mutex_t *lock = &cache->locks[index % CACHE_STRIPES];
+    cache_slot *slot = &cache->slots[index];
+    int hit = 0;
+
+    pthread_mutex_lock(lock);
+    if (slot->token && slot->hash == hash && slot->len == len && memcmp(slot->token, token, len) == 0) {
+        *out = slot->claims;
+        hit = 1;
+    }
+    pthread_mutex_unlock(lock);
+    return hit;
+}
+
+static void cache_store(gw_jwt_cache *cache, uint64_t hash, const char *token, size_t len, const gw_claims *claims)
+{
+    size_t index = (size_t)(hash % cache->capacity);
+    pthread_mutex_t *lock = &cache->locks[index % CACHE_STRIPES];
+    cache_slot *slot = &cache->slots[index];
+    char *copy = malloc(len);
+    char *old = NULL;
+    size_t old_len = 0;
+
+    if (!copy)
+        return;
+    memcpy(copy, token, len);
+    pthread_mutex_lock(lock);
+    old = slot->token;
+    old_len = slot->len;
+    slot->token = copy;
+    slot->len = len;
+    slot->hash = hash;
+    slot->claims = *claims;
+    pthread_mutex_unlock(lock);
+    if (old) {
+        OPENSSL_cleanse(old, old_len);
+        free(old);
+    }
+}
+
+static gw_token_err verify_uncached(const gw_jwt_verifier *verifier, const char *token, size_t len,
+                                    long long now, gw_claims *out);
+
 gw_token_err gw_jwt_verify(const gw_jwt_verifier *verifier, const char *token, size_t len,
                            long long now, gw_claims *out)
+{
+    uint64_t hash = 0;
+    gw_token_err rc;
+
+    if (len == 0)
+        return GW_TOKEN_MISSING;
+    if (len > verifier->max_token_bytes)
+        return GW_TOKEN_TOO_LARGE;
+    if (verifier->cache && len <= CACHE_TOKEN_MAX) {
+        hash = token_hash(token, len);
+        if (cache_lookup(verifier->cache, hash, token, len, out))
+            return gw_claims_check_time(out, &verifier->rules, now);
+    }
+    rc = verify_uncached(verifier, token, len, now, out);
+    /* Tokens are cached only once fully valid, so a rejected token costs
+     * a full verification every time it is sent. */
+    if (rc == GW_TOKEN_OK && verifier->cache && len <= CACHE_TOKEN_MAX)
+        cache_store(verifier->cache, hash, token, len, out);
+    return rc;
+}
+
+static gw_token_err verify_uncached(const gw_jwt_verifier *verifier, const char *token, size_t len,
+                                    long long now, gw_claims *out)
 {
     const char *dot1, *dot2;
     json_t *header = NULL, *payload = NULL;
@@ -261,21 +452,32 @@ gw_token_err gw_jwt_verify(const gw_jwt_verifier *verifier, const char *token, s
     if (dot1 == token || dot2 == dot1 + 1 || dot2 + 1 == token + len)
         goto out;
 
-    header = decode_json_segment(token, (size_t)(dot1 - token));
-    if (!header) {
-        rc = GW_TOKEN_BAD_HEADER;
-        goto out;
-    }
-    rc = check_header(header);
-    if (rc != GW_TOKEN_OK)
-        goto out;
+    if ((size_t)(dot1 - token) == sizeof issued_header - 1 && memcmp(token, issued_header, sizeof issued_header - 1) == 0) {
+        unsigned char sig[SIG_MAX_BYTES];
+        size_t sig_len = 0;
 
-    /* The signature is checked before the payload is parsed, so forged
-     * tokens cost one signature check and no JSON work. */
-    rc = check_signature(verifier, header, token, (size_t)(dot2 - token), dot2 + 1,
-                         len - (size_t)(dot2 + 1 - token));
-    if (rc != GW_TOKEN_OK)
-        goto out;
+        if (gw_base64url_decode(dot2 + 1, len - (size_t)(dot2 + 1 - token), sig, sizeof sig, &sig_len) != 0 ||
+            !verify_hs256(verifier, (const unsigned char *)token, (size_t)(dot2 - token), sig, sig_len)) {
+            rc = GW_TOKEN_BAD_SIGNATURE;
+            goto out;
+        }
+    } else {
+        header = decode_json_segment(token, (size_t)(dot1 - token));
+        if (!header) {
+            rc = GW_TOKEN_BAD_HEADER;
+            goto out;
+        }
+        rc = check_header(header);
+        if (rc != GW_TOKEN_OK)
+            goto out;
+
+        /* The signature is checked before the payload is parsed, so forged
+         * tokens cost one signature check and no JSON work. */
+        rc = check_signature(verifier, header, token, (size_t)(dot2 - token), dot2 + 1,
+                             len - (size_t)(dot2 + 1 - token));
+        if (rc != GW_TOKEN_OK)
+            goto out;
+    }
 
     payload = decode_json_segment(dot1 + 1, (size_t)(dot2 - dot1 - 1));
     if (!payload) {

@@ -144,7 +144,7 @@ static int scan_top_level(const char *text, size_t len)
 /* Reads the first error's code from the errors array text. */
 static int first_error_code(const char *text, size_t len, char *code, size_t cap)
 {
-    json_t *errors = json_loadb(text, len, 0, NULL);
+    json_t *errors = json_loadb(text, len, JSON_ALLOW_NUL, NULL); /* messages quote the statement, NULs too */
     json_t *first, *value;
     int found = -1;
 

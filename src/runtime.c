@@ -37,6 +37,8 @@ static void runtime_free(gw_runtime *rt)
         EVP_PKEY_free(rt->public_keys[i].pkey);
     free(rt->public_keys);
     gw_secret_hash_clear(&rt->dummy_hash);
+    gw_jwt_verifier_wipe(&rt->verifier);
+    gw_jwt_cache_free(rt->verifier.cache);
     gw_secret_clear(&rt->signing_key);
     gw_secret_clear(&rt->neo4j_password);
     gw_config_free(rt->config);
@@ -165,6 +167,12 @@ gw_err gw_runtime_create(gw_config *config, gw_secret_fetcher fetch, void *fetch
     rt->verifier.rules.audience = config->jwt_audience;
     rt->verifier.rules.leeway_s = config->jwt_leeway_s;
     rt->verifier.max_token_bytes = config->jwt_max_token_bytes;
+    gw_jwt_verifier_prepare(&rt->verifier);
+    rt->verifier.cache = gw_jwt_cache_new(1024);
+    if (!rt->verifier.cache) {
+        rc = GW_ERR_NOMEM;
+        goto out;
+    }
 
     *out = rt;
     rt = NULL;

@@ -54,12 +54,17 @@ export NEO4J_TEST_DIR="$DIR"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:halt_on_error=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 
-suites=(tests/integration)
-[[ -d tests/ssm ]] && suites+=(tests/ssm)
+# INTEGRATION_SUITES picks test folders or files; by default both suites.
+if [[ -n ${INTEGRATION_SUITES:-} ]]; then
+    read -r -a suites <<<"$INTEGRATION_SUITES"
+else
+    suites=(tests/integration)
+    [[ -d tests/ssm ]] && suites+=(tests/ssm)
+fi
 
 status=0
 for binary in "$@"; do
-    logs="$ROOT/.local/test-logs/$(basename "$(dirname "$binary")")-$(date +%s)"
+    logs="$ROOT/.local/test-logs/$(basename "$(dirname "$binary")")-$(date +%s%N)"
     rm -rf "$logs"
     mkdir -p "$logs"
     echo "integration: running ${suites[*]} against $binary (logs in ${logs#"$ROOT"/})"
