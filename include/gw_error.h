@@ -67,7 +67,7 @@ const char *gw_strerror(gw_err err);
  * example "invalid_token". Static string. */
 const char *gw_err_code(gw_err err);
 
-/* Returns the HTTP status the gateway answers with for `err`. */
+/* Returns the HTTP status the gateway responds with for `err`. */
 int gw_err_http_status(gw_err err);
 
 /* Fills `detail` (if not NULL) with a printf-style message and resets the

@@ -40,7 +40,7 @@ typedef struct gw_server_state {
     long long last_refresh; /* monotonic seconds; guarded by refresh_lock */
 } gw_server_state;
 
-/* Called when Neo4j answered 401 to a request sent with credentials of
+/* Called when Neo4j responded 401 to a request sent with credentials of
  * `used_generation`. Returns 1 when newer credentials are in place (someone
  * else refreshed, or this call did), so the request may be sent once more;
  * 0 when nothing changed. Refreshes at most once per 10 s. */
@@ -64,7 +64,7 @@ typedef struct gw_request {
     int status;
     size_t response_bytes;
     char code[128]; /* error code in the access log; "" on success */
-    const char *retry_after; /* Retry-After value for a 429, borrowed until the answer is queued */
+    const char *retry_after; /* Retry-After value for a 429, borrowed until the response is queued */
 
     gw_claims claims;
     int authenticated;
@@ -97,7 +97,7 @@ void gw_handle_query(gw_request *req);
 void gw_handle_health(gw_request *req);
 void gw_handle_ready(gw_request *req);
 
-/* Sends `nreq` through the pool; when Neo4j answers 401 and newer
+/* Sends `nreq` through the pool; when Neo4j responds 401 and newer
  * credentials can be had (gw_refresh_neo4j_credentials), sends it once
  * more. Adds the time spent to req->neo4j_us. */
 gw_err gw_neo4j_execute_refreshing(gw_request *req, const gw_neo4j_request *nreq, gw_neo4j_response *resp,

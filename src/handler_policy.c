@@ -14,7 +14,7 @@
 
 /* Plans the statement with EXPLAIN (which executes nothing) on the same
  * database with the same parameters, and reads the plan's features.
- * Returns 0, or -1 after an answer was queued. */
+ * Returns 0, or -1 after a response was queued. */
 static int explain(gw_request *req, const gw_query_request *qreq, const char *content_type,
                    gw_plan_features *features)
 {

@@ -119,7 +119,7 @@ static int needs_token(gw_route_id id)
 }
 
 /* Runs on the first call for a request, when only headers are known.
- * Returns 0 to go on reading the body, or -1 after queuing an answer. */
+ * Returns 0 to go on reading the body, or -1 after queuing a response. */
 static int on_headers(gw_gateway *gw, gw_request *req, const char *method, const char *url)
 {
     const char *length;
@@ -234,7 +234,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
     }
 
     if (*upload_data_size > 0) {
-        /* After an early answer the rest of the body is read and dropped. */
+        /* After an early response the rest of the body is read and dropped. */
         if (!req->responded && append_body(req, upload_data, *upload_data_size) != 0) {
             *upload_data_size = 0;
             return MHD_NO;

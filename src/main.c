@@ -70,7 +70,7 @@ static void log_config_error(const char *msg, gw_err rc, const gw_error_detail *
             json_object_set_new(fields, "line", json_integer(detail->line));
     }
     gw_log_event(GW_LOG_ERROR, msg, fields);
-    /* People start the daemon by hand too: say it in plain text as well. */
+    /* People start the daemon by hand too, so the error also goes to stderr as plain text. */
     if (detail->source[0] && detail->line)
         fprintf(stderr, "cypher-gateway: %s:%d: %s\n", detail->source, detail->line, detail->message);
     else if (detail->source[0])
@@ -304,7 +304,7 @@ int main(int argc, char **argv)
     }
 
     /* Block the signals before any thread exists, so all threads inherit
-     * the mask and only sigwait() below sees them. */
+     * the mask and only sigwait() below receives them. */
     sigemptyset(&signals);
     sigaddset(&signals, SIGTERM);
     sigaddset(&signals, SIGINT);
