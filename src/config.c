@@ -507,17 +507,21 @@ static gw_err parse_jwt_keys(parse_ctx *ctx, const yaml_node_t *seq)
             yaml_node_t *v = yaml_document_get_node(ctx->doc, pair->value);
             char **slot = NULL;
 
-            if (!k || !v || k->type != YAML_SCALAR_NODE || v->type != YAML_SCALAR_NODE)
+            if (!k || !v || k->type != YAML_SCALAR_NODE || v->type != YAML_SCALAR_NODE) {
+                free(ref_text);
                 return fail_at(ctx, map, "'jwt.verify_keys' entries hold plain values only");
-            if (strcmp(scalar_text(k), "kid") == 0)
+            }
+            if (strcmp(scalar_text(k), "kid") == 0) {
                 slot = &key->kid;
-            else if (strcmp(scalar_text(k), "alg") == 0)
+            } else if (strcmp(scalar_text(k), "alg") == 0) {
                 slot = &key->alg;
-            else if (strcmp(scalar_text(k), "public_key") == 0)
+            } else if (strcmp(scalar_text(k), "public_key") == 0) {
                 slot = &ref_text, ref_node = v;
-            else
+            } else {
+                free(ref_text);
                 return fail_at(ctx, k, "unknown key '%.64s' in jwt.verify_keys; expected kid, alg, public_key",
                                scalar_text(k));
+            }
             free(*slot);
             *slot = NULL;
             rc = expand_env(ctx, v, "jwt.verify_keys", slot);

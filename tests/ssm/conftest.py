@@ -28,6 +28,13 @@ def moto():
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def user_keys(moto):
+    """An IAM user allowed ssm:GetParameters, for the environment step of
+    the credentials chain; shared by every test module."""
+    return moto.create_user("gateway")
+
+
 @pytest.fixture
 def servers():
     """Starts proxies, endpoints and listeners; stops them after the test."""

@@ -8,7 +8,7 @@ import secrets
 import pytest
 
 import ssm_harness as h
-from test_ssm_secrets import Stored, key_env, make_daemon, needs_neo4j, user_keys  # noqa: F401 (fixture)
+from test_ssm_secrets import Stored, key_env, make_daemon, needs_neo4j
 
 
 def neo4j_admin(statement, parameters=None):

@@ -40,13 +40,6 @@ class Stored:
                 moto.put(name, value)
 
 
-@pytest.fixture(scope="session")
-def user_keys(moto):
-    """An IAM user allowed ssm:GetParameters, for the environment step of
-    the credentials chain."""
-    return moto.create_user("gateway")
-
-
 def key_env(keys):
     return {"AWS_ACCESS_KEY_ID": keys[0], "AWS_SECRET_ACCESS_KEY": keys[1]}
 
