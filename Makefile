@@ -84,7 +84,7 @@ integration-asan: $(SAN)/cypher-gateway
 
 # One Neo4j start serves both builds of the integration suite.
 test: deps
-	@$(MAKE) --no-print-directory unit unit-asan $(BUILD)/cypher-gateway $(SAN)/cypher-gateway
+	@$(MAKE) --no-print-directory unit unit-asan fuzz-regress $(BUILD)/cypher-gateway $(SAN)/cypher-gateway
 	tests/integration/run.sh $(BUILD)/cypher-gateway $(SAN)/cypher-gateway
 
 # Unit programs and a part of the integration suite under valgrind memcheck

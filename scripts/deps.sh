@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
     build-essential pkg-config curl jq openssl ca-certificates
     libmicrohttpd-dev libjwt-dev libjansson-dev libcurl4-openssl-dev libyaml-dev libssl-dev
-    libcmocka-dev python3 maven openjdk-17-jre-headless
+    libcmocka-dev python3 maven openjdk-17-jre-headless clang libclang-rt-14-dev valgrind
 )
 
 missing=()
