@@ -2,6 +2,7 @@
 #include "gw_claims.h"
 
 #include <string.h>
+#include <strings.h>
 
 const char *gw_token_strerror(gw_token_err err)
 {
@@ -184,10 +185,11 @@ int gw_claims_allow_database(const gw_claims *claims, const char *database)
 {
     /* "*" never covers the system database: administration needs a token
      * that names it, which only clients marked admin can get. */
-    if (claims->db_all && strcmp(database, "system") != 0)
+    if (claims->db_all && strcasecmp(database, "system") != 0)
         return 1;
+    /* Neo4j compares database names without regard to case. */
     for (size_t i = 0; i < claims->n_db; i++) {
-        if (strcmp(claims->db[i], database) == 0)
+        if (strcasecmp(claims->db[i], database) == 0)
             return 1;
     }
     return 0;

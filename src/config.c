@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <yaml.h>
 
@@ -717,7 +718,7 @@ static gw_err parse_client(parse_ctx *ctx, const yaml_node_t *map, gw_client_con
             return fail_at(ctx, admin_node, "client '%s': admin must be true or false", client->id);
     }
     for (size_t i = 0; i < client->n_databases; i++) {
-        if (strcmp(client->databases[i], "system") == 0 && !client->admin)
+        if (strcasecmp(client->databases[i], "system") == 0 && !client->admin)
             return fail_at(ctx, db_node, "client '%s' lists the system database but is not marked 'admin: true'",
                            client->id);
     }
@@ -855,6 +856,10 @@ static gw_err finish_defaults(gw_config *c)
         static const char *const defaults[] = {
             "dbms.*", "apoc.load.*", "apoc.cypher.*", "apoc.export.*", "apoc.import.*", "apoc.trigger.*",
             "apoc.periodic.*", "apoc.systemdb.*", "apoc.custom.*", "apoc.config.*", "apoc.log.*",
+            /* Query statistics show other clients' statements and parameter
+             * values; the others change server-wide state or the schema. */
+            "db.stats.*", "db.clearQueryCaches", "db.resample*", "db.prepareForReplanning",
+            "db.index.*.create*", "db.index.*.drop*",
         };
         size_t n = sizeof defaults / sizeof defaults[0];
 

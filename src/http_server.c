@@ -143,6 +143,23 @@ static int on_headers(gw_gateway *gw, gw_request *req, const char *method, const
     if (needs_token(req->route.id) && gw_authenticate(req) != 0)
         return -1;
 
+    /* RFC 9112 6.3: conflicting framing is an error, never a guess, because
+     * a proxy in front could frame the same bytes differently. */
+    if (gw_header_count(req, "Content-Length") > 1) {
+        gw_respond_error(req, GW_ERR_INVALID_REQUEST, "send exactly one Content-Length header");
+        return -1;
+    }
+    {
+        const char *coding = gw_header(req, "Transfer-Encoding");
+
+        if (coding && (strcasecmp(coding, "chunked") != 0 || gw_header_count(req, "Transfer-Encoding") > 1 ||
+                       gw_header(req, "Content-Length"))) {
+            gw_respond_error(req, GW_ERR_INVALID_REQUEST,
+                             "the only supported Transfer-Encoding is chunked, without Content-Length");
+            return -1;
+        }
+    }
+
     length = gw_header(req, "Content-Length");
     if (length) {
         char *end = NULL;
@@ -234,12 +251,27 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
     }
 
     if (*upload_data_size > 0) {
-        /* After an early response the rest of the body is read and dropped. */
-        if (!req->responded && append_body(req, upload_data, *upload_data_size) != 0) {
+        /* After an early response the rest of a declared body is read and
+         * dropped. */
+        if (req->responded) {
+            *upload_data_size = 0;
+            return MHD_YES;
+        }
+        if (append_body(req, upload_data, *upload_data_size) != 0) {
             *upload_data_size = 0;
             return MHD_NO;
         }
         *upload_data_size = 0;
+        /* A chunked body has no declared length, so the limit is noticed
+         * only while reading it. libmicrohttpd 0.9.75 sends no response
+         * before the body ends, so the connection is closed instead of
+         * reading on. */
+        if (req->body_too_large) {
+            snprintf(req->code, sizeof req->code, "%s", gw_err_code(GW_ERR_PAYLOAD_TOO_LARGE));
+            req->status = gw_err_http_status(GW_ERR_PAYLOAD_TOO_LARGE);
+            req->responded = 1;
+            return MHD_NO;
+        }
         return MHD_YES;
     }
 
@@ -288,6 +320,21 @@ static void on_mhd_error(void *cls, const char *fmt, va_list ap)
     while (len > 0 && message[len - 1] == '\n')
         message[--len] = '\0';
     gw_log_event(GW_LOG_WARN, "http server", json_pack("{s:s}", "detail", message));
+}
+
+/* Decodes percent escapes in the path like libmicrohttpd does, except that
+ * a path containing %00 is left undecoded: a NUL would end the C string and
+ * make "/query%00/anything" look like "/query". The undecoded path matches
+ * no route. */
+static size_t unescape_path(void *cls, struct MHD_Connection *connection, char *s)
+{
+    (void)cls;
+    (void)connection;
+    for (const char *p = s; (p = strchr(p, '%')) != NULL; p++) {
+        if (p[1] == '0' && p[2] == '0')
+            return strlen(s);
+    }
+    return MHD_http_unescape(s);
 }
 
 static int resolve_listen_address(const char *address, int port, struct sockaddr_storage *out, socklen_t *out_len)
@@ -350,12 +397,16 @@ gw_err gw_gateway_start(gw_runtime *runtime, gw_neo4j_pool *pool, gw_gateway **o
 
     gw->daemon = MHD_start_daemon(
         flags, (uint16_t)c->port, NULL, NULL, on_request, gw,
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, NULL,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+        MHD_OPTION_UNESCAPE_CALLBACK, unescape_path, NULL,
+        /* Strict parsing rejects header lines that lenient parsing would
+         * repair, such as a NUL inside a value. */
+        MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)c->threads,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned int)c->max_connections,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)c->connection_timeout_s,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, gw,
-        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, NULL,
         MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1,
         MHD_OPTION_END);
     if (!gw->daemon) {

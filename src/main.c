@@ -62,7 +62,11 @@ static double seconds_since(const struct timespec *start)
 
 static void log_config_error(const char *msg, gw_err rc, const gw_error_detail *detail)
 {
-    json_t *fields = json_pack("{s:s, s:s}", "code", gw_err_code(rc), "error", detail->message);
+    /* gw_err_code gives the code HTTP clients see ("internal_error" for
+     * all of these); the log names the kind of startup failure. */
+    const char *kind = rc == GW_ERR_CONFIG ? "invalid_config" : rc == GW_ERR_SECRET ? "secret_unavailable"
+                       : rc == GW_ERR_IO   ? "io_error"       : gw_err_code(rc);
+    json_t *fields = json_pack("{s:s, s:s}", "code", kind, "error", detail->message);
 
     if (fields && detail->source[0]) {
         json_object_set_new(fields, "file", json_string(detail->source));

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* Plans are small trees; anything deeper is not a plan we understand. */
 #define PLAN_MAX_DEPTH 200
@@ -93,10 +94,18 @@ static gw_err walk(const json_t *node, const char *database, gw_plan_features *f
     at = strchr(op, '@');
     if (at) {
         op[at - op] = '\0';
-        if (strcmp(at + 1, database) != 0 && !(f->flags & GW_PLAN_OTHER_DB)) {
+        /* Database names are case-insensitive in Neo4j. */
+        if (strcasecmp(at + 1, database) != 0 && !(f->flags & GW_PLAN_OTHER_DB)) {
             f->flags |= GW_PLAN_OTHER_DB;
             snprintf(f->other_db, sizeof f->other_db, "%.63s", at + 1);
         }
+    }
+    /* On the system database a procedure call is planned as an operator
+     * named after the procedure itself, e.g. dbms.listConfig@system. */
+    if (strchr(op, '.')) {
+        rc = add_name(f, op, strlen(op));
+        if (rc != GW_OK)
+            return rc;
     }
     if (strcmp(op, "LoadCSV") == 0)
         f->flags |= GW_PLAN_LOAD_CSV;

