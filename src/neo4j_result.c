@@ -13,14 +13,25 @@ static size_t skip_space(const char *s, size_t len, size_t i)
 }
 
 /* Returns the index just past the string starting at s[i] == '"', or 0 on
- * a string that does not end. */
+ * a string that does not end. Result bodies are mostly strings, so the
+ * closing quote is found with memchr; a quote ends the string when an even
+ * number of backslashes precedes it. */
 static size_t skip_string(const char *s, size_t len, size_t i)
 {
-    for (i++; i < len; i++) {
-        if (s[i] == '\\')
-            i++;
-        else if (s[i] == '"')
-            return i + 1;
+    size_t from = i + 1;
+
+    while (from < len) {
+        const char *quote = memchr(s + from, '"', len - from);
+        size_t pos, backslashes = 0;
+
+        if (!quote)
+            return 0;
+        pos = (size_t)(quote - s);
+        while (pos - 1 - backslashes > i && s[pos - 1 - backslashes] == '\\')
+            backslashes++;
+        if (backslashes % 2 == 0)
+            return pos + 1;
+        from = pos + 1;
     }
     return 0;
 }
