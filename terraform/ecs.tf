@@ -52,9 +52,12 @@ resource "aws_ecs_task_definition" "gateway" {
         { name = "JWT_SIGNING_KEY_REF", value = "ssm:${local.ssm_parameter_names.jwt_signing_key}" },
         { name = "CLIENT_ID", value = var.client_id },
         { name = "CLIENT_SECRET_HASH_REF", value = "ssm:${local.ssm_parameter_names.client_secret_hash}" },
-        { name = "CLIENT_DATABASES", value = join(",", var.client_databases) },
+        # config/gateway.container.yaml puts this value into one list item,
+        # so it names exactly one database, as client_databases validates.
+        { name = "CLIENT_DATABASES", value = var.client_databases[0] },
         { name = "CLIENT_MODE", value = var.client_mode },
         { name = "GATEWAY_DRAIN_TIMEOUT_S", value = tostring(var.drain_timeout_s) },
+        { name = "TOKEN_FAILURES_PER_ADDRESS", value = tostring(var.token_failures_per_address) },
         { name = "LOG_LEVEL", value = var.log_level },
       ]
 

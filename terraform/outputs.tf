@@ -47,3 +47,22 @@ output "ecs_service_name" {
   description = "ECS service name."
   value       = aws_ecs_service.gateway.name
 }
+
+# Network values for connecting the VPC to Neo4j (docs/deploy.md, "Connect
+# the VPC to Neo4j"): routes to neo4j_cidr_blocks go into these route tables,
+# and Neo4j's firewall must accept vpc_cidr on neo4j_port.
+
+output "vpc_id" {
+  description = "VPC of the tasks: the one created here, or var.vpc_id."
+  value       = local.vpc_id
+}
+
+output "vpc_cidr" {
+  description = "Primary CIDR block of that VPC, the source address range of the tasks' connections to Neo4j."
+  value       = local.vpc_cidr
+}
+
+output "private_route_table_ids" {
+  description = "Route tables of the tasks' subnets: the one created here, or var.private_route_table_ids for an existing VPC (empty when that variable was not set)."
+  value       = local.route_table_ids
+}

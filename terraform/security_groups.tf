@@ -64,8 +64,20 @@ resource "aws_vpc_security_group_ingress_rule" "tasks_from_alb" {
   referenced_security_group_id = aws_security_group.alb.id
 }
 
+locals {
+  # Without VPC endpoints, tasks_to_aws_apis already allows 443 to 0.0.0.0/0.
+  # A Neo4j rule for the same port and block (Aura: neo4j_port = 443,
+  # neo4j_cidr_blocks = ["0.0.0.0/0"]) would duplicate it, which AWS rejects,
+  # so that block is left out here and the AWS API rule covers Neo4j too.
+  neo4j_egress_covered_by_aws_apis = !local.create_endpoints && var.neo4j_port == 443
+  neo4j_egress_cidr_blocks = toset([
+    for cidr in var.neo4j_cidr_blocks : cidr
+    if !(local.neo4j_egress_covered_by_aws_apis && cidr == "0.0.0.0/0")
+  ])
+}
+
 resource "aws_vpc_security_group_egress_rule" "tasks_to_neo4j" {
-  for_each = toset(var.neo4j_cidr_blocks)
+  for_each = local.neo4j_egress_cidr_blocks
 
   security_group_id = aws_security_group.tasks.id
   description       = "Neo4j HTTP API"
@@ -100,7 +112,8 @@ resource "aws_vpc_security_group_egress_rule" "tasks_to_s3" {
 }
 
 # Without endpoints the subnets reach the public AWS API endpoints through a
-# NAT gateway, whose addresses are not known in advance.
+# NAT gateway, whose addresses are not known in advance. With neo4j_port = 443
+# this rule also carries the traffic to a Neo4j on the internet (Aura).
 resource "aws_vpc_security_group_egress_rule" "tasks_to_aws_apis" {
   count = local.create_endpoints ? 0 : 1
 

@@ -4,6 +4,13 @@
 # docs/deploy.md). The placeholder goes through value_wo, a write-only
 # argument, so neither the placeholder nor a later real value is ever stored
 # in the Terraform state.
+#
+# A task must fail at startup while the placeholder is still in place:
+# at 5 bytes it is below the daemon's 32-byte minimum for jwt.signing_key,
+# and it is not a client secret hash (sha256$SALT$HASH or
+# pbkdf2-sha256$ITERATIONS$SALT$HASH).
+# A placeholder of 32 bytes or more would start tasks that sign tokens with a
+# key anyone can read in this file.
 
 resource "aws_ssm_parameter" "secret" {
   for_each = var.create_ssm_parameters ? local.ssm_parameter_names : {}
@@ -14,7 +21,7 @@ resource "aws_ssm_parameter" "secret" {
   key_id      = aws_kms_key.secrets.arn
   tier        = "Standard"
 
-  value_wo         = "placeholder-replace-with-aws-ssm-put-parameter"
+  value_wo         = "unset"
   value_wo_version = 1
 
   lifecycle {

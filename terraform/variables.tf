@@ -155,13 +155,18 @@ variable "client_id" {
 }
 
 variable "client_databases" {
-  description = "Neo4j databases the client may query (CLIENT_DATABASES)."
+  description = "Neo4j database the client may query (CLIENT_DATABASES), as a list of exactly one name: config/gateway.container.yaml has one database per client."
   type        = list(string)
   default     = ["neo4j"]
 
   validation {
-    condition     = length(var.client_databases) > 0 && alltrue([for db in var.client_databases : can(regex("^[A-Za-z0-9._-]+$", db))])
-    error_message = "client_databases must list at least one database name of letters, digits, '.', '_' and '-'."
+    condition     = length(var.client_databases) == 1
+    error_message = "client_databases must list exactly one database: config/gateway.container.yaml puts CLIENT_DATABASES into a single list item, so \"a,b\" would be one invalid database name. For several databases, use an image whose config lists them in clients[].databases."
+  }
+
+  validation {
+    condition     = alltrue([for db in var.client_databases : can(regex("^[A-Za-z0-9._-]+$", db))])
+    error_message = "client_databases must contain only database names of letters, digits, '.', '_' and '-'."
   }
 }
 
@@ -253,6 +258,17 @@ variable "drain_timeout_s" {
     # Fargate allows a stopTimeout of at most 120 s, and stopTimeout is this plus 5.
     condition     = var.drain_timeout_s >= 1 && var.drain_timeout_s <= 115
     error_message = "drain_timeout_s must be 1..115 seconds (Fargate caps stopTimeout at 120 s)."
+  }
+}
+
+variable "token_failures_per_address" {
+  description = "Failed POST /token attempts per source address within the daemon's 60 s window before it answers 429 (TOKEN_FAILURES_PER_ADDRESS, limits.token_failures_per_address). Behind the ALB the source address is an ALB node's, shared by every client, so the default is high enough that this limit does not trip in practice. The per-client limit still applies."
+  type        = number
+  default     = 100000
+
+  validation {
+    condition     = var.token_failures_per_address >= 1 && var.token_failures_per_address <= 1000000 && floor(var.token_failures_per_address) == var.token_failures_per_address
+    error_message = "token_failures_per_address must be a whole number from 1 to 1000000 (the daemon's range for limits.token_failures_per_address)."
   }
 }
 

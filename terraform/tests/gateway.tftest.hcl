@@ -162,6 +162,32 @@ run "new_vpc_defaults" {
     condition     = length(aws_ssm_parameter.secret) == 3
     error_message = "Expected neo4j-password, jwt-signing-key and one client hash parameter."
   }
+
+  assert {
+    condition = contains([
+      for variable in jsondecode(aws_ecs_task_definition.gateway.container_definitions)[0].environment :
+      variable.value if variable.name == "CLIENT_DATABASES"
+    ], "neo4j")
+    error_message = "CLIENT_DATABASES must be the one name in client_databases."
+  }
+
+  assert {
+    condition = contains([
+      for variable in jsondecode(aws_ecs_task_definition.gateway.container_definitions)[0].environment :
+      variable.value if variable.name == "TOKEN_FAILURES_PER_ADDRESS"
+    ], "100000")
+    error_message = "TOKEN_FAILURES_PER_ADDRESS must carry token_failures_per_address (default 100000)."
+  }
+
+  assert {
+    condition     = toset(keys(aws_vpc_security_group_egress_rule.tasks_to_neo4j)) == toset(["10.2.0.0/24"])
+    error_message = "The tasks need one Neo4j egress rule per block in neo4j_cidr_blocks."
+  }
+
+  assert {
+    condition     = output.vpc_cidr == "10.40.0.0/16" && length(output.private_route_table_ids) == 1
+    error_message = "The outputs must give the created VPC's CIDR block and its one private route table."
+  }
 }
 
 run "client_routes_only" {
@@ -203,6 +229,68 @@ run "existing_vpc_with_nat" {
   assert {
     condition     = length(aws_flow_log.this) == 0
     error_message = "Flow logs are only managed for a VPC created here."
+  }
+
+  assert {
+    condition     = output.vpc_id == "vpc-0123456789abcdef0" && output.vpc_cidr == "10.1.0.0/16"
+    error_message = "The outputs must give the existing VPC's id and CIDR block."
+  }
+}
+
+# Aura listens on 443 on the internet, which the NAT rule for AWS APIs
+# (443 to 0.0.0.0/0) already allows. A second, identical rule would make AWS
+# reject the apply, so no Neo4j rule may be planned for that block.
+run "aura_through_nat" {
+  command = plan
+
+  variables {
+    vpc_id             = "vpc-0123456789abcdef0"
+    private_subnet_ids = ["subnet-0000000000000000a", "subnet-0000000000000000b"]
+    neo4j_url          = "https://0123abcd.databases.neo4j.io"
+    neo4j_port         = 443
+    neo4j_cidr_blocks  = ["0.0.0.0/0"]
+  }
+
+  assert {
+    condition     = length(aws_vpc_security_group_egress_rule.tasks_to_neo4j) == 0
+    error_message = "443 to 0.0.0.0/0 for Neo4j duplicates the AWS API rule and must be left out."
+  }
+
+  assert {
+    condition     = length(aws_vpc_security_group_egress_rule.tasks_to_aws_apis) == 1
+    error_message = "The AWS API rule (443 to 0.0.0.0/0) must remain, and it carries the Aura traffic."
+  }
+}
+
+run "aura_with_private_block_through_nat" {
+  command = plan
+
+  variables {
+    vpc_id             = "vpc-0123456789abcdef0"
+    private_subnet_ids = ["subnet-0000000000000000a", "subnet-0000000000000000b"]
+    neo4j_port         = 443
+    neo4j_cidr_blocks  = ["0.0.0.0/0", "10.2.0.0/24"]
+  }
+
+  assert {
+    condition     = toset(keys(aws_vpc_security_group_egress_rule.tasks_to_neo4j)) == toset(["10.2.0.0/24"])
+    error_message = "Only the 0.0.0.0/0 block may be left out; other Neo4j blocks keep their rule."
+  }
+}
+
+run "internet_neo4j_on_other_port_through_nat" {
+  command = plan
+
+  variables {
+    vpc_id             = "vpc-0123456789abcdef0"
+    private_subnet_ids = ["subnet-0000000000000000a", "subnet-0000000000000000b"]
+    neo4j_port         = 7473
+    neo4j_cidr_blocks  = ["0.0.0.0/0"]
+  }
+
+  assert {
+    condition     = toset(keys(aws_vpc_security_group_egress_rule.tasks_to_neo4j)) == toset(["0.0.0.0/0"])
+    error_message = "On a port other than 443, 0.0.0.0/0 duplicates nothing and needs its own Neo4j rule."
   }
 }
 
@@ -289,4 +377,24 @@ run "drain_timeout_over_fargate_limit" {
   }
 
   expect_failures = [var.drain_timeout_s]
+}
+
+run "client_databases_more_than_one" {
+  command = plan
+
+  variables {
+    client_databases = ["neo4j", "movies"]
+  }
+
+  expect_failures = [var.client_databases]
+}
+
+run "token_failures_per_address_zero" {
+  command = plan
+
+  variables {
+    token_failures_per_address = 0
+  }
+
+  expect_failures = [var.token_failures_per_address]
 }

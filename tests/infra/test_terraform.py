@@ -22,6 +22,13 @@ CLIENT_ROUTES = {"POST /token", "POST /query", "POST /db/{database}/query/v2"}
 # Unauthenticated routes that may be public besides the client routes.
 PROBE_ROUTES = {"GET /health", "GET /ready"}
 
+# The daemon's minimum HS256 key length (GW_JWT_MIN_KEY_BYTES in include/gw_jwt.h).
+JWT_MIN_KEY_BYTES = 32
+
+# Environment variables whose names contain a secret-looking word but whose
+# values are plain settings.
+NON_SECRET_ENVIRONMENT = {"TOKEN_FAILURES_PER_ADDRESS"}
+
 # Values CloudWatch Logs accepts for retention_in_days.
 CLOUDWATCH_RETENTION_DAYS = {
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096,
@@ -287,7 +294,23 @@ def test_ssm_parameters_keep_values_out_of_state(config):
     for name, parameter in config.resources_of("aws_ssm_parameter").items():
         assert "value" not in parameter, f"aws_ssm_parameter.{name} must use value_wo, not value"
         assert "value_wo" in parameter, f"aws_ssm_parameter.{name} must set a placeholder through value_wo"
-        assert "placeholder" in parameter["value_wo"], f"aws_ssm_parameter.{name} value_wo must be a placeholder"
+
+
+def test_ssm_placeholder_fails_daemon_startup(config):
+    # A task must fail at startup while a placeholder is still in place. The
+    # daemon rejects a jwt.signing_key shorter than 32 bytes
+    # (GW_JWT_MIN_KEY_BYTES) and a client secret hash not of the form
+    # sha256$SALT$HASH or pbkdf2-sha256$ITERATIONS$SALT$HASH.
+    for name, parameter in config.resources_of("aws_ssm_parameter").items():
+        placeholder = parameter["value_wo"]
+        assert "${" not in placeholder, f"aws_ssm_parameter.{name} value_wo must be a literal placeholder"
+        assert len(placeholder.encode()) < JWT_MIN_KEY_BYTES, (
+            f"aws_ssm_parameter.{name} placeholder {placeholder!r} is {len(placeholder.encode())} bytes; "
+            f"at {JWT_MIN_KEY_BYTES} or more the daemon would accept it as the JWT signing key"
+        )
+        assert "$" not in placeholder, (
+            f"aws_ssm_parameter.{name} placeholder {placeholder!r} must not look like a client secret hash"
+        )
 
 
 def test_ssm_parameter_names(config):
@@ -367,9 +390,34 @@ def test_task_environment_has_no_secrets(config):
     environment = re.findall(r'\{name = "([A-Z0-9_]+)", value = ([^}]*)\}', definitions)
     assert environment, "container definition has no environment entries"
     for name, value in environment:
+        if name in NON_SECRET_ENVIRONMENT:
+            continue
         if re.search(r"PASSWORD|SECRET|SIGNING_KEY|TOKEN", name):
             assert name.endswith("_REF"), f"environment variable {name} looks like a secret value"
             assert value.startswith('"ssm:'), f"{name} must be an ssm: reference, got {value}"
+
+
+def test_task_environment_sets_token_failures_per_address(config):
+    definitions = _container_definitions(config)
+    assert re.search(
+        r'\{name = "TOKEN_FAILURES_PER_ADDRESS", value = tostring\(var\.token_failures_per_address\)\}',
+        definitions,
+    ), "the environment must pass var.token_failures_per_address as TOKEN_FAILURES_PER_ADDRESS"
+
+
+def test_token_failures_per_address_default_is_high(config):
+    # Behind the ALB every client shares an ALB node's source address, so the
+    # daemon's own default of 30 would let anyone lock out all clients.
+    default = config.variables["token_failures_per_address"]["default"]
+    assert default >= 10000, f"token_failures_per_address default {default} would let a few clients lock out all"
+
+
+def test_client_databases_limited_to_one(config):
+    validations = config.variables["client_databases"].get("validation", [])
+    conditions = [validation["condition"] for validation in validations]
+    assert "${length(var.client_databases) == 1}" in conditions, (
+        f"client_databases needs a validation length(var.client_databases) == 1, got {conditions!r}"
+    )
 
 
 def test_task_logs_to_awslogs(config):
@@ -551,7 +599,11 @@ def test_outputs(config):
     for path in config.files:
         for block in _load_file(path).get("output", []):
             outputs.update(block)
-    for name in ("api_url", "log_group_name", "dashboard_name"):
+    expected = (
+        "api_url", "log_group_name", "dashboard_name", "ecs_cluster_name", "ecs_service_name",
+        "vpc_id", "vpc_cidr", "private_route_table_ids",
+    )
+    for name in expected:
         assert name in outputs, f"output {name} missing"
 
 
