@@ -525,6 +525,13 @@ def markdown(results, goals, chart_rel):
     add("")
     add(f"The run took {run['elapsed_s'] // 60} min {run['elapsed_s'] % 60} s.")
     add("")
+    # Profiling notes are written by hand, so they live in their own file
+    # and survive the regeneration of this page.
+    notes = os.path.join(ROOT, "bench", "PROFILING.md")
+    if os.path.exists(notes):
+        with open(notes) as f:
+            add(f.read().rstrip())
+        add("")
     return "\n".join(out)
 
 
