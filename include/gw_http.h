@@ -18,6 +18,7 @@
 #include "gw_claims.h"
 #include "gw_error.h"
 #include "gw_neo4j.h"
+#include "gw_neo4j_result.h"
 #include "gw_policy.h"
 #include "gw_query_request.h"
 #include "gw_rate_limit.h"
@@ -84,6 +85,15 @@ void gw_respond_error(gw_request *req, gw_err err, const char *message);
  * array beside it. */
 void gw_respond_oauth_error(gw_request *req, gw_err err, const char *message);
 
+/* Sends Neo4j's error list unchanged, as {"errors": <Neo4j's array>}, and
+ * records its first code for the access log. Rows that came before the
+ * error are dropped. */
+void gw_respond_neo4j_errors(gw_request *req, const gw_neo4j_response *resp, const gw_neo4j_outcome *outcome,
+                             int status);
+
+/* Sends 413 payload_too_large naming server.max_body_bytes. */
+void gw_respond_body_too_large(gw_request *req);
+
 /* Sends `body` (ownership taken: released with free()) with `status`. */
 void gw_respond_body(gw_request *req, int status, char *body, size_t len, const char *content_type,
                      int no_store);
@@ -104,7 +114,7 @@ gw_err gw_neo4j_execute_refreshing(gw_request *req, const gw_neo4j_request *nreq
                                    gw_error_detail *detail);
 
 /* Applies named queries and the plan-based policy to a parsed query.
- * Returns 0 to go on, or -1 after an answer was queued. */
+ * Returns 0 to go on, or -1 after a response was queued. */
 int gw_enforce_policy(gw_request *req, gw_query_request *qreq, const char *content_type);
 
 /* Verifies the bearer token of `req` before its body is read. Returns 0

@@ -54,17 +54,8 @@ static int explain(gw_request *req, const gw_query_request *qreq, const char *co
         /* A statement Neo4j cannot plan fails the same way when run, so
          * the client gets Neo4j's own error (syntax, unknown function...). */
         if (outcome.errors_length > 0 && outcome.err == GW_OK) {
-            char *errors = malloc(outcome.errors_length + 12);
-
-            if (!errors) {
-                gw_respond_error(req, GW_ERR_NOMEM, NULL);
-                goto out;
-            }
-            snprintf(req->code, sizeof req->code, "%s", outcome.code);
-            int n = snprintf(errors, outcome.errors_length + 12, "{\"errors\":%.*s}", (int)outcome.errors_length,
-                             resp.body + outcome.errors_offset);
-            gw_respond_body(req, req->route.id == GW_ROUTE_DB_QUERY ? outcome.passthrough_status : outcome.status,
-                            errors, (size_t)n, "application/json", 0);
+            gw_respond_neo4j_errors(req, &resp, &outcome,
+                                    req->route.id == GW_ROUTE_DB_QUERY ? outcome.passthrough_status : outcome.status);
         } else {
             gw_respond_error(req, outcome.err ? outcome.err : GW_ERR_NEO4J_BAD_RESPONSE, NULL);
         }

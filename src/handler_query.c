@@ -68,26 +68,6 @@ static int make_tag(char *out, size_t size)
     return 0;
 }
 
-/* Sends Neo4j's error list unchanged: {"errors": <Neo4j's array>}. */
-static void respond_neo4j_errors(gw_request *req, const gw_neo4j_response *resp, const gw_neo4j_outcome *outcome,
-                                 int status)
-{
-    static const char head[] = "{\"errors\":";
-    size_t len = sizeof head - 1 + outcome->errors_length + 1;
-    char *body = malloc(len + 1);
-
-    snprintf(req->code, sizeof req->code, "%s", outcome->code);
-    if (!body) {
-        gw_respond_error(req, GW_ERR_NOMEM, NULL);
-        return;
-    }
-    memcpy(body, head, sizeof head - 1);
-    memcpy(body + sizeof head - 1, resp->body + outcome->errors_offset, outcome->errors_length);
-    body[len - 1] = '}';
-    body[len] = '\0';
-    gw_respond_body(req, status, body, len, "application/json", 0);
-}
-
 gw_err gw_neo4j_execute_refreshing(gw_request *req, const gw_neo4j_request *nreq, gw_neo4j_response *resp,
                                    gw_error_detail *detail)
 {
@@ -201,7 +181,7 @@ void gw_handle_query(gw_request *req)
                         resp.content_type, 0);
         resp.body = NULL;
     } else if (outcome.errors_length > 0 && outcome.err == GW_OK) {
-        respond_neo4j_errors(req, &resp, &outcome, passthrough ? outcome.passthrough_status : outcome.status);
+        gw_respond_neo4j_errors(req, &resp, &outcome, passthrough ? outcome.passthrough_status : outcome.status);
     } else {
         gw_log_event(GW_LOG_ERROR, "neo4j response unusable",
                      json_pack("{s:s, s:s, s:i, s:s}", "request_id", req->request_id, "code",

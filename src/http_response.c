@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "gw_log.h"
+#include "gw_neo4j_result.h"
 
 static void add_common_headers(gw_request *req, struct MHD_Response *response, const char *content_type,
                                int no_store)
@@ -153,4 +154,32 @@ void gw_respond_oauth_error(gw_request *req, gw_err err, const char *message)
                         json_pack("{s:s, s:s, s:[{s:s, s:s}]}", "error", gw_err_code(err), "error_description", text,
                                   "errors", "code", gw_err_code(err), "message", text),
                         1, text);
+}
+
+void gw_respond_neo4j_errors(gw_request *req, const gw_neo4j_response *resp, const gw_neo4j_outcome *outcome,
+                             int status)
+{
+    static const char head[] = "{\"errors\":";
+    size_t len = sizeof head - 1 + outcome->errors_length + 1;
+    char *body = malloc(len + 1);
+
+    snprintf(req->code, sizeof req->code, "%s", outcome->code);
+    if (!body) {
+        gw_respond_error(req, GW_ERR_NOMEM, NULL);
+        return;
+    }
+    memcpy(body, head, sizeof head - 1);
+    memcpy(body + sizeof head - 1, resp->body + outcome->errors_offset, outcome->errors_length);
+    body[len - 1] = '}';
+    body[len] = '\0';
+    gw_respond_body(req, status, body, len, "application/json", 0);
+}
+
+void gw_respond_body_too_large(gw_request *req)
+{
+    char message[160];
+
+    snprintf(message, sizeof message, "the request body must be at most %zu bytes (server.max_body_bytes)",
+             req->runtime->config->max_body_bytes);
+    gw_respond_error(req, GW_ERR_PAYLOAD_TOO_LARGE, message);
 }

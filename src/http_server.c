@@ -3,7 +3,7 @@
  *
  * Threading: MHD runs a fixed pool of `server.threads` worker threads, each
  * with its own epoll loop. A handler runs on its worker thread and blocks
- * while Neo4j answers, so at most `threads` queries run at once; the Neo4j
+ * until Neo4j responds, so at most `threads` queries run at once; the Neo4j
  * pool is sized to match (docs/design.md explains why).
  */
 #include "gw_gateway.h"
@@ -61,20 +61,20 @@ static uint64_t next_random(void)
  * up across proxies; otherwise makes a random one. */
 static void assign_request_id(gw_request *req)
 {
-    const char *given = gw_header(req, "X-Request-Id");
+    const char *incoming = gw_header(req, "X-Request-Id");
 
-    if (given) {
-        size_t len = strlen(given);
+    if (incoming) {
+        size_t len = strlen(incoming);
         int plain = len > 0 && len <= GW_REQUEST_ID_MAX;
 
         for (size_t i = 0; plain && i < len; i++) {
-            char c = given[i];
+            char c = incoming[i];
 
             plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
                     c == '_' || c == '.';
         }
         if (plain) {
-            memcpy(req->request_id, given, len + 1);
+            memcpy(req->request_id, incoming, len + 1);
             return;
         }
     }
@@ -180,11 +180,7 @@ static int on_headers(gw_gateway *gw, gw_request *req, const char *method, const
         unsigned long long declared = strtoull(length, &end, 10);
 
         if (end == length || *end != '\0' || declared > req->runtime->config->max_body_bytes) {
-            char message[160];
-
-            snprintf(message, sizeof message, "the request body must be at most %zu bytes (server.max_body_bytes)",
-                     req->runtime->config->max_body_bytes);
-            gw_respond_error(req, GW_ERR_PAYLOAD_TOO_LARGE, message);
+            gw_respond_body_too_large(req);
             return -1;
         }
     }
@@ -292,11 +288,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
     if (req->responded)
         return MHD_YES;
     if (req->body_too_large) {
-        char message[160];
-
-        snprintf(message, sizeof message, "the request body must be at most %zu bytes (server.max_body_bytes)",
-                 req->runtime->config->max_body_bytes);
-        gw_respond_error(req, GW_ERR_PAYLOAD_TOO_LARGE, message);
+        gw_respond_body_too_large(req);
         return MHD_YES;
     }
     dispatch(req);
@@ -313,7 +305,7 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **co
     if (!req)
         return;
     if (!req->responded) {
-        req->status = 499; /* the client went away before an answer */
+        req->status = 499; /* the client went away before a response */
         snprintf(req->code, sizeof req->code, "%s",
                  toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? "client_timeout" : "client_closed");
     }
@@ -420,7 +412,7 @@ gw_err gw_gateway_start(gw_runtime *runtime, gw_neo4j_pool *pool, gw_gateway **o
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)c->threads,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned int)c->max_connections,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)c->connection_timeout_s,
-        /* 16 KiB per connection (the default is 32) holds any request head
+        /* 16 KiB per connection (the default is 32) fits any request head
          * the gateway accepts and halves the memory of idle connections. */
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, gw,
@@ -509,7 +501,7 @@ long gw_gateway_stop(gw_gateway *gw, int drain_s)
 
     if (!gw)
         return 0;
-    /* Stop accepting new connections; answer new requests on open
+    /* Stop accepting new connections, and respond to new requests on open
      * keep-alive connections with 503 and Connection: close. */
     gw->state.draining = 1;
     {
