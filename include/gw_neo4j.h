@@ -79,8 +79,8 @@ typedef struct gw_neo4j_response {
     unsigned long credentials_generation; /* which credentials the request used */
 } gw_neo4j_response;
 
-/* Sends one Query API request. On GW_OK `out` holds Neo4j's HTTP answer,
- * whatever its status; errors mean no usable answer arrived. */
+/* Sends one Query API request. On GW_OK `out` contains Neo4j's HTTP response,
+ * whatever its status; errors mean no usable response arrived. */
 gw_err gw_neo4j_execute(gw_neo4j_pool *pool, const gw_neo4j_request *request,
                         gw_neo4j_response *out, gw_error_detail *err);
 

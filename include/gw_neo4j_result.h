@@ -1,7 +1,7 @@
 /*
  * gw_neo4j_result.h - inspection of Neo4j Query API responses.
  *
- * Neo4j streams results, so it can answer 202 and then report an error
+ * Neo4j streams results, so it can respond 202 and then report an error
  * after some rows: the body then has "data" and "errors" side by side. The
  * gateway must never pass such a body on as a success. gw_neo4j_inspect
  * scans only the top level of the body (no tree is built for the rows) and
@@ -19,7 +19,7 @@
 
 typedef struct gw_neo4j_outcome {
     int success;           /* complete result, no errors */
-    gw_err err;            /* gateway error when Neo4j's answer is unusable */
+    gw_err err;            /* gateway error when Neo4j's response is unusable */
     int status;            /* status for POST /query (200 on success) */
     int passthrough_status;/* status for POST /db/{db}/query/v2 (Neo4j's own on success) */
     char code[128];        /* first Neo4j error code, "" when none */

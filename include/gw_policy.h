@@ -1,7 +1,7 @@
 /*
  * gw_policy.h - what a statement may do, decided from Neo4j's query plan.
  *
- * The gateway never guesses from statement text. It asks Neo4j to plan the
+ * The gateway never guesses from statement text. It requests Neo4j's plan of the
  * statement (EXPLAIN, which runs nothing) and reads the plan's operators:
  * LoadCSV, ProcedureCall with the procedure's name, administration and
  * schema commands, and the database each operator runs on (a USE clause
@@ -36,7 +36,7 @@ typedef struct gw_plan_features {
 } gw_plan_features;
 
 /* Reads the features of `plan` (the "queryPlan" object of an EXPLAIN
- * answer) run against `database`. Returns GW_OK, GW_ERR_NOMEM, or
+ * response) run against `database`. Returns GW_OK, GW_ERR_NOMEM, or
  * GW_ERR_NEO4J_BAD_RESPONSE when the plan has an unexpected shape. */
 gw_err gw_plan_features_read(const json_t *plan, const char *database, gw_plan_features *out);
 

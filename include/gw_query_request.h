@@ -25,7 +25,7 @@
 typedef struct gw_query_request {
     json_t *body; /* the validated request object, edited in place */
     char database[GW_DB_NAME_MAX + 1];
-    gw_mode requested_mode; /* GW_MODE_READ unless accessMode asks to write */
+    gw_mode requested_mode; /* GW_MODE_READ unless accessMode requests a write */
     char query_name[129];   /* "queryName": a named query from the configuration; "" when a statement is sent */
 } gw_query_request;
 

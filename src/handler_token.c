@@ -58,7 +58,7 @@ void gw_handle_token(gw_request *req)
     snprintf(address_key, sizeof address_key, "address:%s", req->client_address);
 
     /* Guessing is slowed per client id and per source address. Unknown ids
-     * are counted like known ones, so the answer reveals nothing. */
+     * are counted like known ones, so the response reveals nothing. */
     now = (long long)time(NULL);
     wait = gw_rate_limiter_check(req->server->token_failures, client_key, rt->config->token_failures_per_client, now);
     if (wait == 0)

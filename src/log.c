@@ -64,7 +64,7 @@ static void write_all(const char *data, size_t len)
         ssize_t n = write(STDOUT_FILENO, data, len);
 
         if (n <= 0)
-            return; /* stdout is gone; there is nobody left to tell */
+            return; /* stdout is closed, so the event cannot be reported anywhere */
         data += n;
         len -= (size_t)n;
     }

@@ -228,7 +228,7 @@ CASES = [
          gateway_error(406, "not_acceptable")),
     case("header-nul-unrelated", lambda r: r.post(extra=b"X-Note: a\x00b\r\n"), Expect(200, 400, mhd=True)),
     # libmicrohttpd 0.9.75 ends the header value at the NUL and reports that
-    # shorter length, so the gateway sees only the valid token before it.
+    # shorter length, so the gateway receives only the valid token before it.
     # NOTE: the bytes after the NUL are dropped unseen, not rejected.
     case("header-nul-after-token",
          lambda r: r.post(auth=False, extra=b"Authorization: Bearer " + r.token + b"\x00junk\r\n"),

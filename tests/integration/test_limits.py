@@ -44,7 +44,7 @@ def test_token_failures_rate_limited(start_gateway):
     assert int(blocked.header("Retry-After")) > 0
     # Another client is not affected.
     assert gw.token_request("reader", gw.clients["reader"]).status == 200
-    # Unknown ids are limited the same way, so the answers reveal nothing.
+    # Unknown ids are limited the same way, so the responses reveal nothing.
     for _ in range(3):
         assert gw.token_request("nobody", "wrong").status == 401
     assert gw.token_request("nobody", "wrong").status == 429

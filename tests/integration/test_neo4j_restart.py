@@ -1,4 +1,4 @@
-"""Neo4j stops and comes back: the gateway answers 503 quickly while it is
+"""Neo4j stops and comes back: the gateway responds 503 quickly while it is
 down, never 500, and recovers by itself."""
 
 import os
@@ -40,7 +40,7 @@ def test_neo4j_down_and_back(start_gateway):
     finally:
         neo4j("start")
 
-    # scripts/neo4j.sh returns once Neo4j answers; the gateway must follow
+    # scripts/neo4j.sh returns once Neo4j responds; the gateway must follow
     # within 2 s, and the first request after the restart must not be a 500.
     deadline = time.monotonic() + 2
     statuses = []

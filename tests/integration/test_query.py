@@ -193,7 +193,7 @@ def test_wrong_content_type(gateway):
 
 
 def test_body_too_large(gateway):
-    # The declared length is enough: the gateway answers before reading.
+    # The declared length is enough: the gateway responds before reading.
     head = (f"POST /query HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
             f"Authorization: Bearer {gateway.token()}\r\nContent-Length: {2 * 1024 * 1024}\r\n\r\n")
     answer = h.raw_exchange(gateway.port, head.encode())

@@ -57,8 +57,8 @@ def test_sigterm_drains_in_flight_requests(start_gateway):
 
     assert code == 0, gw.log()[-3000:]
     assert time.monotonic() - sent_sigterm < 16
-    # Requests in flight finished with full answers; later ones on the same
-    # connections were told the gateway is shutting down.
+    # Requests in flight finished with full responses. Later ones on the same
+    # connections got 503 shutting_down.
     assert results.count("ok") > 0
     unexpected = [r for r in results if r not in ("ok", 503)]
     assert not unexpected, unexpected

@@ -71,7 +71,7 @@ def test_rotation_with_sighup_and_401(moto, user_keys, servers, daemons, rotatin
     status, body = gw.query(token, "MATCH (n) RETURN count(n) AS n")
     assert status == 200, body
 
-    # Rotation without SIGHUP: Neo4j answers 401, the gateway re-reads its
+    # Rotation without SIGHUP: Neo4j responds 401, the gateway re-reads its
     # secrets once and sends the request again.
     rotate(moto, stored, user, "rotation-3")
     status, body = gw.query(token, "MATCH (n) RETURN count(n) AS n")
